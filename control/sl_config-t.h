@@ -1,0 +1,118 @@
+/* sl_config-t.h: the parsed configuration of sluiced.
+ *
+ * Every key of docs/configuration.md has a field here. A struct sl_config
+ * is filled once at start (defaults, then the file, then --set overrides,
+ * in that order) and is read-only afterwards.
+ */
+#ifndef SL_CONFIG_T_H
+#define SL_CONFIG_T_H
+
+#include <stdint.h>
+
+#include "sl_meta-t.h"
+#include "sl_route-t.h"
+
+#define SL_CONFIG_MAX_PORTS      8
+#define SL_CONFIG_MAX_KAFKA_PROPS 128
+#define SL_CONFIG_STR            256
+#define SL_CONFIG_LONGSTR        1024
+
+enum sl_dataplane_mode {
+	SL_MODE_RUN_TO_COMPLETION, /* each lcore receives and works */
+	SL_MODE_PIPELINE,          /* receive lcores feed worker lcores */
+};
+
+enum sl_input_driver {
+	SL_DRIVER_SOCKET, /* kernel UDP sockets, recvmmsg, SO_REUSEPORT */
+	SL_DRIVER_DPDK,   /* DPDK ethdev ports ([port.NAME] sections) */
+};
+
+enum sl_ring_full_policy {
+	SL_RING_FULL_DROP, /* drop and count what does not fit */
+	SL_RING_FULL_WAIT, /* hold the burst and stop polling the input */
+};
+
+enum sl_hugepages {
+	SL_HUGEPAGES_AUTO, /* use them when the machine has free ones */
+	SL_HUGEPAGES_YES,
+	SL_HUGEPAGES_NO,
+};
+
+/* One DPDK port. Invariants: devargs non-empty; has_ip4/has_ip6 say which
+ * address fields are set. */
+struct sl_config_port {
+	char name[64];
+	char devargs[SL_CONFIG_LONGSTR];
+	int has_ip4;
+	uint32_t ip4;           /* network byte order */
+	int has_ip6;
+	uint8_t ip6[16];
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	int promiscuous;
+};
+
+/* A librdkafka property passed through verbatim. */
+struct sl_config_kv {
+	char key[128];
+	char value[SL_CONFIG_STR];
+};
+
+struct sl_config {
+	char path[SL_CONFIG_STR];          /* file it was read from */
+
+	/* [eal] */
+	char eal_args[SL_CONFIG_LONGSTR];  /* extra EAL arguments */
+	char eal_file_prefix[64];
+	char eal_cores[SL_CONFIG_STR];     /* CPU list lcores run on, "" = all */
+	enum sl_hugepages eal_hugepages;
+	unsigned eal_memory_mb;            /* memory without hugepages */
+
+	/* [dataplane] */
+	enum sl_dataplane_mode mode;
+	unsigned rx_lcores;                /* receive lcores (RTC: lcores) */
+	unsigned workers;                  /* worker lcores (RTC: = rx_lcores) */
+	int workers_set;                   /* workers was given explicitly;
+					    * until then it follows rx_lcores */
+	unsigned ring_size;
+	unsigned burst;
+	unsigned mbufs;
+	unsigned mbuf_cache;
+	unsigned max_message;              /* bytes */
+	enum sl_ring_full_policy ring_full;
+	unsigned idle_sleep_us;
+	unsigned frag_max_flows;
+	unsigned frag_ttl_ms;
+	unsigned max_sources;              /* per worker */
+
+	/* [input.udp] */
+	enum sl_input_driver driver;
+	struct sl_addr listen;             /* address and port */
+	int listen_any;                    /* listen address is 0.0.0.0 or :: */
+	unsigned rcvbuf;                   /* socket receive buffer, bytes */
+
+	/* [port.NAME], in file order */
+	unsigned n_ports;
+	struct sl_config_port ports[SL_CONFIG_MAX_PORTS];
+
+	/* [kafka] */
+	char kafka_brokers[SL_CONFIG_LONGSTR]; /* "embedded" or a list */
+	unsigned kafka_embedded_brokers;
+	unsigned kafka_embedded_partitions;
+	unsigned kafka_poll_interval_us;
+
+	/* [kafka.producer]: librdkafka properties, in file order */
+	unsigned n_kafka_props;
+	struct sl_config_kv kafka_props[SL_CONFIG_MAX_KAFKA_PROPS];
+
+	/* [route.NAME] (in order of first appearance) and [routing] */
+	struct sl_router router;
+
+	/* [shutdown] */
+	unsigned drain_timeout_ms;
+
+	/* [stats] */
+	unsigned stats_interval_ms;        /* 0: only on SIGUSR1 and at exit */
+};
+
+#endif

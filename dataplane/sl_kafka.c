@@ -1,0 +1,288 @@
+/* sl_kafka.c: one producer of the pool: configuration, the topic handle
+ * cache, the source partitioner and delivery-report accounting. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "sl_kafka.h"
+#include "sl_log.h"
+#include "sl_meta.h"
+#include "sl_stats.h"
+
+/* Defaults applied before the operator's [kafka.producer] properties.
+ * acks=all and idempotence are the reliability contract (no loss, no
+ * duplicates from producer retries, per-partition order); lz4 because it
+ * costs little CPU per MB; a short linger because syslog arrives one small
+ * message at a time and batching is where Kafka's throughput comes from. */
+static const char *const producer_defaults[][2] = {
+	{ "acks", "all" },
+	{ "enable.idempotence", "true" },
+	{ "compression.codec", "lz4" },
+	{ "linger.ms", "5" },
+	{ "batch.num.messages", "10000" },
+	{ "queue.buffering.max.messages", "1000000" },
+	{ "message.timeout.ms", "300000" },
+};
+
+/* Picks the partition from the source, not from the key: a source whose
+ * hostname changes (or has none) still keeps its order in one partition.
+ * Records without a source (none today) fall back to librdkafka's
+ * consistent-random partitioner. */
+static int32_t
+partition_by_source(const rd_kafka_topic_t *rkt, const void *key,
+		    size_t key_len, int32_t partition_cnt, void *rkt_opaque,
+		    void *msg_opaque)
+{
+	const struct sl_source *src = msg_opaque;
+
+	if (src == NULL)
+		return rd_kafka_msg_partitioner_consistent_random(rkt, key,
+			key_len, partition_cnt, rkt_opaque, msg_opaque);
+	return (int32_t)(src->hash % (uint32_t)partition_cnt);
+}
+
+static void
+count_error(struct sl_kafka *k, rd_kafka_resp_err_t err)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n_errors; i++) {
+		if (k->errors[i].err == err) {
+			k->errors[i].count++;
+			return;
+		}
+	}
+	if (k->n_errors < SL_KAFKA_ERR_SLOTS) {
+		k->errors[k->n_errors].err = err;
+		k->errors[k->n_errors].count = 1;
+		k->n_errors++;
+		SL_LOG(WARNING, "producer %u: delivery failed: %s (first of its kind; counted from now on)",
+		       k->id, rd_kafka_err2str(err));
+		return;
+	}
+	k->errors[SL_KAFKA_ERR_SLOTS - 1].count++;
+}
+
+/* Delivery report: runs on the worker lcore inside rd_kafka_poll(). */
+static void
+on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct sl_kafka *k = opaque;
+	struct sl_source *src = m->_private;
+	struct sl_lcore_stats *st = sl_stats_self();
+
+	(void)rk;
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		SL_STAT_ADD(st, kafka_delivered, 1);
+		if (src != NULL)
+			src->delivered++;
+		return;
+	}
+	if (src != NULL)
+		src->failed++;
+	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+	    m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+		SL_STAT_DROP(st, SL_DROP_SHUTDOWN, 1);
+		return;
+	}
+	SL_STAT_DROP(st, SL_DROP_KAFKA_FAILED, 1);
+	count_error(k, m->err);
+}
+
+static int
+conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+	 char *err, size_t errlen)
+{
+	char why[256];
+
+	if (rd_kafka_conf_set(conf, key, value, why, sizeof(why)) !=
+	    RD_KAFKA_CONF_OK) {
+		snprintf(err, errlen, "kafka property %s=%s: %s", key, value, why);
+		return -1;
+	}
+	return 0;
+}
+
+struct sl_kafka *
+sl_kafka_new(unsigned id, const char *brokers,
+	     const struct sl_config_kv *props, unsigned n_props, char *err,
+	     size_t errlen)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_topic_conf_t *tconf = rd_kafka_topic_conf_new();
+	struct sl_kafka *k;
+	char client_id[64], why[512];
+	unsigned i;
+
+	k = rte_zmalloc("sl_kafka", sizeof(*k), RTE_CACHE_LINE_SIZE);
+	if (k == NULL) {
+		snprintf(err, errlen, "producer %u: out of memory", id);
+		goto fail;
+	}
+	k->id = id;
+	/* The default topic conf must be in place before topic-level
+	 * properties (acks, partitioner settings) are set on conf, which
+	 * writes them into it. */
+	rd_kafka_topic_conf_set_partitioner_cb(tconf, partition_by_source);
+	rd_kafka_conf_set_default_topic_conf(conf, tconf);
+	tconf = NULL;
+	snprintf(client_id, sizeof(client_id), "sluice-w%u", id);
+	if (conf_set(conf, "bootstrap.servers", brokers, err, errlen) != 0 ||
+	    conf_set(conf, "client.id", client_id, err, errlen) != 0)
+		goto fail;
+	for (i = 0; i < RTE_DIM(producer_defaults); i++)
+		if (conf_set(conf, producer_defaults[i][0],
+			     producer_defaults[i][1], err, errlen) != 0)
+			goto fail;
+	for (i = 0; i < n_props; i++)
+		if (conf_set(conf, props[i].key, props[i].value, err, errlen) != 0)
+			goto fail;
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_opaque(conf, k);
+	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+	if (k->rk == NULL) {
+		snprintf(err, errlen, "producer %u: %s", id, why);
+		goto fail;
+	}
+	return k;
+fail:
+	if (tconf != NULL)
+		rd_kafka_topic_conf_destroy(tconf);
+	if (k == NULL || k->rk == NULL)
+		rd_kafka_conf_destroy(conf);
+	rte_free(k);
+	return NULL;
+}
+
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
+}
+
+/* Returns the cached handle of topic, creating it on first use. When the
+ * cache is full the handle is made for this call only (*uncached set) and
+ * the caller destroys it after producing: slower, never wrong. */
+static rd_kafka_topic_t *
+topic_get(struct sl_kafka *k, const char *topic, int *uncached)
+{
+	uint64_t h = name_hash(topic);
+	unsigned mask = SL_KAFKA_TOPIC_SLOTS - 1, i = (unsigned)h & mask;
+	struct sl_kafka_topic *t;
+
+	*uncached = 0;
+	for (;; i = (i + 1) & mask) {
+		t = &k->topics[i];
+		if (t->name[0] == '\0')
+			break;
+		if (t->hash == h && strcmp(t->name, topic) == 0)
+			return t->rkt;
+	}
+	if (k->n_topics + 1 >= SL_KAFKA_TOPIC_SLOTS ||
+	    strlen(topic) >= sizeof(t->name)) {
+		*uncached = 1;
+		k->topics_uncached++;
+		return rd_kafka_topic_new(k->rk, topic, NULL);
+	}
+	t->rkt = rd_kafka_topic_new(k->rk, topic, NULL);
+	if (t->rkt == NULL)
+		return NULL;
+	snprintf(t->name, sizeof(t->name), "%s", topic);
+	t->hash = h;
+	k->n_topics++;
+	return t->rkt;
+}
+
+int
+sl_kafka_produce(struct sl_kafka *k, const char *topic, const void *key,
+		 size_t key_len, const void *value, size_t value_len,
+		 const struct sl_meta *meta, struct sl_source *src)
+{
+	struct sl_lcore_stats *st = sl_stats_self();
+	char source[SL_ADDR_STRLEN], rx_ns[24];
+	size_t source_len;
+	rd_kafka_topic_t *rkt;
+	rd_kafka_resp_err_t e;
+	int uncached, rx_len;
+
+	rkt = topic_get(k, topic, &uncached);
+	if (rkt == NULL) {
+		SL_STAT_DROP(st, SL_DROP_KAFKA_REJECTED, 1);
+		count_error(k, rd_kafka_last_error());
+		return -EINVAL;
+	}
+	source_len = sl_addr_format(&meta->src, source);
+	rx_len = snprintf(rx_ns, sizeof(rx_ns), "%" PRIu64, meta->rx_ns);
+	e = rd_kafka_producev(k->rk,
+		RD_KAFKA_V_RKT(rkt),
+		RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_VALUE((void *)(uintptr_t)value, value_len),
+		RD_KAFKA_V_KEY(key, key_len),
+		RD_KAFKA_V_HEADER(SL_KAFKA_HDR_SOURCE, source, (ssize_t)source_len),
+		RD_KAFKA_V_HEADER(SL_KAFKA_HDR_RX_NS, rx_ns, (ssize_t)rx_len),
+		RD_KAFKA_V_OPAQUE(src),
+		RD_KAFKA_V_END);
+	if (uncached)
+		rd_kafka_topic_destroy(rkt);
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		SL_STAT_ADD(st, kafka_produced, 1);
+		return 0;
+	}
+	if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+		SL_STAT_ADD(st, kafka_queue_full, 1);
+		return -EAGAIN;
+	}
+	SL_STAT_DROP(st, SL_DROP_KAFKA_REJECTED, 1);
+	count_error(k, e);
+	return -EINVAL;
+}
+
+int
+sl_kafka_poll(struct sl_kafka *k, int timeout_ms)
+{
+	return rd_kafka_poll(k->rk, timeout_ms);
+}
+
+int
+sl_kafka_outstanding(const struct sl_kafka *k)
+{
+	return rd_kafka_outq_len(k->rk);
+}
+
+int
+sl_kafka_drain(struct sl_kafka *k, int timeout_ms)
+{
+	int left;
+
+	rd_kafka_flush(k->rk, timeout_ms);
+	left = rd_kafka_outq_len(k->rk);
+	if (left == 0)
+		return 0;
+	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+	/* Purged records come back as failed delivery reports; serve them
+	 * so every one is counted. */
+	rd_kafka_poll(k->rk, 0);
+	return left;
+}
+
+void
+sl_kafka_free(struct sl_kafka *k)
+{
+	unsigned i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < SL_KAFKA_TOPIC_SLOTS; i++)
+		if (k->topics[i].rkt != NULL)
+			rd_kafka_topic_destroy(k->topics[i].rkt);
+	rd_kafka_destroy(k->rk);
+	rte_free(k);
+}

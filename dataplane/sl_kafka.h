@@ -1,0 +1,53 @@
+/* sl_kafka.h: the producer pool member a worker delivers through: record
+ * format (one Kafka record per message), acks=all and idempotence by
+ * default, partition chosen by source so per-source order holds. */
+#ifndef SL_KAFKA_H
+#define SL_KAFKA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sl_config-t.h"
+#include "sl_kafka-t.h"
+#include "sl_meta-t.h"
+#include "sl_source-t.h"
+
+/* Record header names; their values are text so any consumer can read
+ * them: source "ip:port", receive time as decimal ns since the epoch. */
+#define SL_KAFKA_HDR_SOURCE "sluice.source"
+#define SL_KAFKA_HDR_RX_NS  "sluice.rx_ns"
+
+/* Creates producer number id for brokers with the sluice defaults
+ * (acks=all, enable.idempotence=true, compression.codec=lz4, linger.ms=5,
+ * ...) overridden by props[0..n_props) in order. Returns the producer, or
+ * NULL with the librdkafka error in err. Freed with sl_kafka_free(). */
+struct sl_kafka *sl_kafka_new(unsigned id, const char *brokers,
+			      const struct sl_config_kv *props,
+			      unsigned n_props, char *err, size_t errlen);
+
+/* Produces one record to topic: value is copied (the caller keeps its
+ * buffer), key is the host, headers carry meta's source and receive time;
+ * src is the worker's entry of the source, counted when the delivery
+ * report comes back. Returns 0 when queued, -EAGAIN when the local queue
+ * is full (nothing queued; poll and retry), or -EINVAL when librdkafka
+ * refused the record for good (counted as SL_DROP_KAFKA_REJECTED). */
+int sl_kafka_produce(struct sl_kafka *k, const char *topic,
+		     const void *key, size_t key_len, const void *value,
+		     size_t value_len, const struct sl_meta *meta,
+		     struct sl_source *src);
+
+/* Serves delivery reports for up to timeout_ms. Returns how many. */
+int sl_kafka_poll(struct sl_kafka *k, int timeout_ms);
+
+/* Number of records produced and not yet reported. */
+int sl_kafka_outstanding(const struct sl_kafka *k);
+
+/* Waits up to timeout_ms for every outstanding record, then purges what
+ * is left (each purged record is reported failed, reason
+ * SL_DROP_SHUTDOWN). Returns the number purged. */
+int sl_kafka_drain(struct sl_kafka *k, int timeout_ms);
+
+/* Destroys the producer (call sl_kafka_drain first). */
+void sl_kafka_free(struct sl_kafka *k);
+
+#endif

@@ -1,0 +1,21 @@
+/* sl_source.h: the per-worker table of sending hosts and their counters. */
+#ifndef SL_SOURCE_H
+#define SL_SOURCE_H
+
+#include "sl_source-t.h"
+
+/* Creates a table for up to capacity sources (plus the overflow entry),
+ * its hash named name (unique per process), on NUMA node socket. Returns
+ * the table, or NULL with rte_errno set. Freed with sl_source_table_free. */
+struct sl_source_table *sl_source_table_create(const char *name,
+					       unsigned capacity, int socket);
+
+void sl_source_table_free(struct sl_source_table *t);
+
+/* Returns the entry of the host of a (port ignored), whose sl_addr_hash is
+ * hash, creating it on first sight; when the table is full, the overflow
+ * entry. Never NULL. Only the owning worker may call it. */
+struct sl_source *sl_source_get(struct sl_source_table *t,
+				const struct sl_addr *a, uint32_t hash);
+
+#endif

@@ -1,0 +1,90 @@
+/* sl_stats.c: the per-lcore counter array and its read side. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "sl_stats.h"
+
+struct sl_lcore_stats sl_lcore_stats[RTE_MAX_LCORE];
+
+static const char *const drop_names[SL_DROP__COUNT] = {
+	[SL_DROP_RING_FULL] = "ring_full",
+	[SL_DROP_NOMBUF] = "nombuf",
+	[SL_DROP_TRUNCATED] = "truncated",
+	[SL_DROP_BAD_CSUM] = "bad_checksum",
+	[SL_DROP_MALFORMED] = "malformed",
+	[SL_DROP_FRAGMENT] = "fragment",
+	[SL_DROP_OVERSIZE] = "oversize",
+	[SL_DROP_NOT_LISTENED] = "not_listened",
+	[SL_DROP_UNSUPPORTED] = "unsupported",
+	[SL_DROP_EMPTY] = "empty",
+	[SL_DROP_KAFKA_REJECTED] = "kafka_rejected",
+	[SL_DROP_KAFKA_FAILED] = "kafka_failed",
+	[SL_DROP_SHUTDOWN] = "shutdown",
+};
+
+const char *
+sl_drop_name(enum sl_drop_reason r)
+{
+	return (unsigned)r < SL_DROP__COUNT ? drop_names[r] : "unknown";
+}
+
+#define LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+
+void
+sl_stats_sum(struct sl_lcore_stats *t)
+{
+	unsigned i, d;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		const struct sl_lcore_stats *s = &sl_lcore_stats[i];
+
+		t->rx_packets += LOAD(s->rx_packets);
+		t->rx_bytes += LOAD(s->rx_bytes);
+		t->rx_fragments += LOAD(s->rx_fragments);
+		t->rx_reassembled += LOAD(s->rx_reassembled);
+		t->rx_arp_replies += LOAD(s->rx_arp_replies);
+		t->rx_icmp_echo += LOAD(s->rx_icmp_echo);
+		t->tx_failed += LOAD(s->tx_failed);
+		t->ring_enqueued += LOAD(s->ring_enqueued);
+		t->msg_in += LOAD(s->msg_in);
+		t->msg_bytes += LOAD(s->msg_bytes);
+		t->msg_no_header += LOAD(s->msg_no_header);
+		t->msg_bad_utf8 += LOAD(s->msg_bad_utf8);
+		t->kafka_produced += LOAD(s->kafka_produced);
+		t->kafka_delivered += LOAD(s->kafka_delivered);
+		t->kafka_queue_full += LOAD(s->kafka_queue_full);
+		for (d = 0; d < SL_DROP__COUNT; d++)
+			t->drops[d] += LOAD(s->drops[d]);
+	}
+}
+
+void
+sl_stats_print(FILE *f, const char *label)
+{
+	struct sl_lcore_stats t;
+	uint64_t dropped = 0;
+	unsigned d;
+
+	sl_stats_sum(&t);
+	for (d = 0; d < SL_DROP__COUNT; d++)
+		dropped += t.drops[d];
+	fprintf(f, "%s rx_packets=%" PRIu64 " rx_bytes=%" PRIu64
+		" rx_fragments=%" PRIu64 " rx_reassembled=%" PRIu64
+		" arp_replies=%" PRIu64 " icmp_echo=%" PRIu64
+		" msg_in=%" PRIu64 " msg_bytes=%" PRIu64
+		" msg_no_header=%" PRIu64 " msg_bad_utf8=%" PRIu64
+		" kafka_produced=%" PRIu64 " kafka_delivered=%" PRIu64
+		" kafka_queue_full=%" PRIu64 " dropped=%" PRIu64,
+		label, t.rx_packets, t.rx_bytes, t.rx_fragments,
+		t.rx_reassembled, t.rx_arp_replies, t.rx_icmp_echo, t.msg_in,
+		t.msg_bytes, t.msg_no_header, t.msg_bad_utf8, t.kafka_produced,
+		t.kafka_delivered, t.kafka_queue_full, dropped);
+	for (d = 0; d < SL_DROP__COUNT; d++)
+		if (t.drops[d] != 0)
+			fprintf(f, " drop_%s=%" PRIu64, drop_names[d], t.drops[d]);
+	if (t.tx_failed != 0)
+		fprintf(f, " tx_failed=%" PRIu64, t.tx_failed);
+	fputc('\n', f);
+	fflush(f);
+}

@@ -1,0 +1,47 @@
+/* sl_worker.h: the worker stage. */
+#ifndef SL_WORKER_H
+#define SL_WORKER_H
+
+#include "sl_worker-t.h"
+
+/* Worker parameters: rings it consumes, its producer and routing table. */
+struct sl_worker_params {
+	unsigned id;
+	unsigned burst;                 /* 1..SL_BURST_MAX */
+	uint32_t max_message;
+	unsigned poll_interval_us;
+	unsigned max_sources;
+	const struct sl_ring_set *rings;
+	struct sl_kafka *kafka;         /* ownership passes to the worker */
+	const struct sl_router *router; /* must outlive the worker */
+	int socket;
+};
+
+/* Creates worker params->id consuming rings[*][id]. Returns the worker,
+ * or NULL with rte_errno set (kafka is then still the caller's). */
+struct sl_worker *sl_worker_create(const struct sl_worker_params *params);
+
+/* Frees w, its producer (drain it first) and its source table. Returns
+ * the number of held mbufs it freed (counted as SL_DROP_SHUTDOWN). */
+unsigned sl_worker_free(struct sl_worker *w);
+
+/* Binds w's counters to the calling lcore's block. Call once on the lcore
+ * that runs w, before the first sl_worker_poll(). */
+void sl_worker_bind(struct sl_worker *w);
+
+/* One round: produces held messages, then dequeues up to one burst per
+ * ring and produces it, and serves delivery reports when due. Never
+ * blocks. Returns the number of messages taken off rings or produced
+ * (0 when idle). */
+unsigned sl_worker_poll(struct sl_worker *w);
+
+/* Returns 1 when w holds nothing and its rings are empty. */
+int sl_worker_idle(const struct sl_worker *w);
+
+/* Processes one message mbuf m (sl_meta filled, data = the message):
+ * parse, route, produce. Frees m unless Kafka's queue is full, in which
+ * case it returns -EAGAIN and m is still the caller's. Returns 0 when m
+ * was produced or dropped (and counted). Exposed for tests. */
+int sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m);
+
+#endif

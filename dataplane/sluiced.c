@@ -1,0 +1,697 @@
+/* sluiced: the appliance daemon.
+ *
+ * lcore roles, as DESIGN.md draws them:
+ *   main lcore     control: signals, periodic counters, the shutdown
+ *                  sequence; hosts the embedded Kafka when configured.
+ *   receive lcore  polls its inputs (a DPDK queue of every port, or its own
+ *                  SO_REUSEPORT socket) and dispatches each message to the
+ *                  ring of the worker that owns its source.
+ *   worker lcore   dequeues, parses, routes and produces to Kafka on its
+ *                  own producer; serves that producer's delivery reports.
+ * In run-to-completion mode lcore i is receive lcore i and worker i at
+ * once (small boxes); in pipeline mode the roles are separate lcores.
+ *
+ * Shutdown (SIGTERM, SIGINT): receive lcores stop taking input and hand
+ * off what they hold, workers empty their rings, then every producer
+ * flushes; all of it within [shutdown] drain_timeout, after which what is
+ * left is counted as dropped at shutdown and reported.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "sl_config.h"
+#include "sl_ethdev.h"
+#include "sl_kafka.h"
+#include "sl_kafka_embedded.h"
+#include "sl_log.h"
+#include "sl_mempool.h"
+#include "sl_meta.h"
+#include "sl_ring.h"
+#include "sl_sockudp.h"
+#include "sl_stats.h"
+#include "sl_worker.h"
+
+#define EAL_ARGV_MAX 64
+#define IDLE_ROUNDS_BEFORE_SLEEP 256
+
+/* What one lcore runs. Invariants: has_rx implies disp != NULL and either
+ * sock or n_rxq > 0; worker may be NULL (pipeline receive lcore). */
+struct lcore_role {
+	int has_rx;
+	struct sl_dispatcher *disp;
+	struct sl_sockudp *sock;
+	unsigned n_rxq;
+	struct sl_ethdev_rxq *rxq[SL_CONFIG_MAX_PORTS];
+	struct sl_worker *worker;
+	unsigned idle_sleep_us;
+};
+
+/* State shared between the main lcore and the data path. Written by main
+ * only (rx_stop, deadline) or counted down once per receive lcore
+ * (rx_running); everything else is set before launch. */
+static struct {
+	int rx_stop;
+	uint64_t deadline_tsc;
+	unsigned rx_running;
+} run;
+
+static struct lcore_role roles[RTE_MAX_LCORE];
+
+static uint64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One receive round: finish a held hand-off first (ring_full = wait),
+ * else read one burst from each input and dispatch it. Returns the number
+ * of messages read. */
+static unsigned
+rx_round(struct lcore_role *r)
+{
+	struct rte_mbuf *msgs[SL_BURST_MAX];
+	uint64_t now_ns;
+	unsigned i, n, total = 0;
+
+	if (sl_dispatch_pending(r->disp) > 0 &&
+	    sl_dispatch_flush(r->disp) > 0)
+		return 0;
+	now_ns = wall_ns();
+	if (r->sock != NULL) {
+		n = sl_sockudp_rx(r->sock, msgs, now_ns);
+		if (n > 0)
+			sl_dispatch(r->disp, msgs, n);
+		return n;
+	}
+	for (i = 0; i < r->n_rxq; i++) {
+		n = sl_ethdev_rx(r->rxq[i], msgs, now_ns);
+		if (n == 0)
+			continue;
+		total += n;
+		if (sl_dispatch(r->disp, msgs, n) > 0)
+			break;
+	}
+	return total;
+}
+
+static void
+idle_wait(struct lcore_role *r, unsigned *idle_rounds)
+{
+	if (++*idle_rounds < IDLE_ROUNDS_BEFORE_SLEEP || r->idle_sleep_us == 0) {
+		rte_pause();
+		return;
+	}
+	rte_delay_us_sleep(r->idle_sleep_us);
+}
+
+/* Hands off what the dispatcher still holds until the deadline, then
+ * drops the rest as SL_DROP_SHUTDOWN. */
+static void
+rx_finish(struct lcore_role *r)
+{
+	while (sl_dispatch_pending(r->disp) > 0 &&
+	       rte_rdtsc() < __atomic_load_n(&run.deadline_tsc, __ATOMIC_ACQUIRE)) {
+		if (sl_dispatch_flush(r->disp) > 0)
+			rte_delay_us_sleep(100);
+	}
+	sl_dispatch_discard(r->disp, SL_DROP_SHUTDOWN);
+	__atomic_fetch_sub(&run.rx_running, 1, __ATOMIC_RELEASE);
+}
+
+/* Empties the worker's rings once every receive lcore is done, then
+ * flushes its producer with what is left of the shutdown bound. */
+static void
+worker_finish(struct lcore_role *r)
+{
+	uint64_t deadline = __atomic_load_n(&run.deadline_tsc, __ATOMIC_ACQUIRE);
+	uint64_t hz = rte_get_tsc_hz(), now;
+	unsigned idle_rounds = 0;
+	int left_ms, purged;
+
+	while ((now = rte_rdtsc()) < deadline) {
+		if (sl_worker_poll(r->worker) > 0) {
+			idle_rounds = 0;
+			continue;
+		}
+		if (__atomic_load_n(&run.rx_running, __ATOMIC_ACQUIRE) == 0 &&
+		    sl_worker_idle(r->worker))
+			break;
+		idle_wait(r, &idle_rounds);
+	}
+	now = rte_rdtsc();
+	left_ms = now < deadline ? (int)((deadline - now) * 1000 / hz) : 0;
+	purged = sl_kafka_drain(r->worker->kafka, left_ms);
+	if (purged > 0)
+		SL_LOG(WARNING, "worker %u: %d message(s) not delivered before the shutdown bound",
+		       r->worker->id, purged);
+}
+
+static int
+lcore_main(void *arg)
+{
+	struct lcore_role *r = arg;
+	unsigned idle_rounds = 0, work, i;
+
+	if (r->sock != NULL)
+		sl_sockudp_bind(r->sock);
+	for (i = 0; i < r->n_rxq; i++)
+		sl_ethdev_rxq_bind(r->rxq[i]);
+	if (r->disp != NULL)
+		r->disp->stats = sl_stats_self();
+	if (r->worker != NULL)
+		sl_worker_bind(r->worker);
+
+	while (!__atomic_load_n(&run.rx_stop, __ATOMIC_ACQUIRE)) {
+		work = 0;
+		if (r->has_rx)
+			work += rx_round(r);
+		if (r->worker != NULL)
+			work += sl_worker_poll(r->worker);
+		if (work > 0)
+			idle_rounds = 0;
+		else
+			idle_wait(r, &idle_rounds);
+	}
+	if (r->has_rx)
+		rx_finish(r);
+	if (r->worker != NULL)
+		worker_finish(r);
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sluiced --config FILE [--set section.key=value]... [--check-config]\n"
+		"\n"
+		"  -c, --config FILE     configuration file (docs/configuration.md)\n"
+		"  -s, --set S.K=V       override one key; repeatable, applied after the file\n"
+		"      --check-config    validate the configuration and exit\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         print the version\n"
+		"\n"
+		"Signals: SIGTERM/SIGINT drain and stop, SIGUSR1 prints the counters.\n");
+}
+
+/* Reads the file and the overrides into *c. Returns 0, or -1 after
+ * printing the error. */
+static int
+load_config(struct sl_config *c, int argc, char **argv, int *check_only)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "set", required_argument, NULL, 's' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sets[256];
+	const char *path = NULL;
+	char err[1024];
+	int opt, n_sets = 0, i;
+
+	sl_config_defaults(c);
+	while ((opt = getopt_long(argc, argv, "c:s:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 's':
+			if (n_sets == (int)RTE_DIM(sets)) {
+				fprintf(stderr, "sluiced: too many --set options\n");
+				return -1;
+			}
+			sets[n_sets++] = optarg;
+			break;
+		case 'k':
+			*check_only = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("sluiced %s\n", SLUICE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc || path == NULL) {
+		usage(stderr);
+		return -1;
+	}
+	if (sl_config_load(c, path, err, sizeof(err)) != 0)
+		goto fail;
+	for (i = 0; i < n_sets; i++)
+		if (sl_config_set(c, sets[i], err, sizeof(err)) != 0)
+			goto fail;
+	if (sl_config_validate(c, err, sizeof(err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "sluiced: %s\n", err);
+	return -1;
+}
+
+/* Fills cpus with the CPU list of eal.cores, or the CPUs this process
+ * may run on. Returns the count, or -1 on a malformed list. */
+static int
+cpu_list(const char *spec, unsigned *cpus, unsigned max)
+{
+	cpu_set_t set;
+	unsigned n = 0, c;
+
+	if (spec[0] == '\0') {
+		if (sched_getaffinity(0, sizeof(set), &set) == -1)
+			return -1;
+		for (c = 0; c < CPU_SETSIZE && n < max; c++)
+			if (CPU_ISSET(c, &set))
+				cpus[n++] = c;
+		return (int)n;
+	}
+	while (*spec != '\0' && n < max) {
+		char *end;
+		unsigned long lo = strtoul(spec, &end, 10), hi = lo;
+
+		if (end == spec)
+			return -1;
+		if (*end == '-') {
+			spec = end + 1;
+			hi = strtoul(spec, &end, 10);
+			if (end == spec || hi < lo)
+				return -1;
+		}
+		for (c = (unsigned)lo; c <= hi && n < max; c++)
+			cpus[n++] = c;
+		if (*end == ',')
+			end++;
+		else if (*end != '\0')
+			return -1;
+		spec = end;
+	}
+	return (int)n;
+}
+
+static int
+hugepages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long free_pages = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
+			break;
+	fclose(f);
+	return free_pages > 0;
+}
+
+/* Builds EAL's argv from the configuration: lcore placement, memory,
+ * devices, file prefix, then eal.args verbatim. Returns argc, or -1. */
+static int
+eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
+{
+	static char lcores[1024], prefix[96], memory[32], extra[SL_CONFIG_LONGSTR];
+	unsigned cpus[256], i;
+	int n_cpus, argc = 0, len = 0;
+	char *tok, *save = NULL;
+
+	n_cpus = cpu_list(c->eal_cores, cpus, RTE_DIM(cpus));
+	if (n_cpus <= 0) {
+		fprintf(stderr, "sluiced: %s: [eal] cores: bad CPU list \"%s\"\n",
+			c->path, c->eal_cores);
+		return -1;
+	}
+	/* Lcore i runs on the i-th CPU of the list, wrapping around: a box
+	 * with fewer CPUs than lcores still runs (slower), and a tuned box
+	 * lists exactly one CPU per lcore. */
+	for (i = 0; i < n_lcores; i++)
+		len += snprintf(lcores + len, sizeof(lcores) - (size_t)len,
+				"%s%u@%u", i ? "," : "", i, cpus[i % (unsigned)n_cpus]);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", c->eal_file_prefix);
+	argv[argc++] = (char *)(uintptr_t)"sluiced";
+	argv[argc++] = (char *)(uintptr_t)"--lcores";
+	argv[argc++] = lcores;
+	argv[argc++] = prefix;
+	if (c->eal_hugepages == SL_HUGEPAGES_NO ||
+	    (c->eal_hugepages == SL_HUGEPAGES_AUTO && !hugepages_free())) {
+		snprintf(memory, sizeof(memory), "%u", c->eal_memory_mb);
+		argv[argc++] = (char *)(uintptr_t)"--no-huge";
+		argv[argc++] = (char *)(uintptr_t)"-m";
+		argv[argc++] = memory;
+	}
+	if (sl_ethdev_eal_args(c, argv, &argc, EAL_ARGV_MAX - 1) != 0)
+		return -1;
+	snprintf(extra, sizeof(extra), "%s", c->eal_args);
+	for (tok = strtok_r(extra, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (argc == EAL_ARGV_MAX - 1) {
+			fprintf(stderr, "sluiced: %s: [eal] args: too many arguments\n",
+				c->path);
+			return -1;
+		}
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+/* Everything the daemon builds, so one function can tear it down. */
+struct daemon_state {
+	struct sl_config cfg;
+	struct sl_kafka_embedded *embedded;
+	struct rte_mempool *mp;
+	struct sl_ring_set rings;
+	unsigned n_workers;
+	struct sl_worker *workers[SL_MAX_WORKERS];
+	unsigned n_rx;
+	struct sl_dispatcher *disp[SL_MAX_PRODUCERS];
+	struct sl_sockudp *socks[SL_MAX_PRODUCERS];
+	unsigned n_rxq;
+	struct sl_ethdev_rxq *rxqs[SL_MAX_PRODUCERS * SL_CONFIG_MAX_PORTS];
+	int ports_started;
+};
+
+static int
+setup_kafka(struct daemon_state *d, const char **brokers)
+{
+	struct sl_config *c = &d->cfg;
+	char err[512];
+	unsigned w;
+
+	*brokers = c->kafka_brokers;
+	if (strcmp(c->kafka_brokers, "embedded") == 0) {
+		d->embedded = sl_kafka_embedded_start(c->kafka_embedded_brokers,
+			c->kafka_embedded_partitions, err, sizeof(err));
+		if (d->embedded == NULL) {
+			SL_LOG(ERR, "embedded Kafka: %s", err);
+			return -1;
+		}
+		*brokers = sl_kafka_embedded_bootstrap(d->embedded);
+		SL_LOG(NOTICE, "embedded Kafka (development only, kept in memory) at %s",
+		       *brokers);
+	}
+	for (w = 0; w < d->n_workers; w++) {
+		struct sl_worker_params p = {
+			.id = w,
+			.burst = c->burst,
+			.max_message = c->max_message,
+			.poll_interval_us = c->kafka_poll_interval_us,
+			.max_sources = c->max_sources,
+			.rings = &d->rings,
+			.router = &c->router,
+			.socket = (int)rte_socket_id(),
+		};
+
+		p.kafka = sl_kafka_new(w, *brokers, c->kafka_props,
+				       c->n_kafka_props, err, sizeof(err));
+		if (p.kafka == NULL) {
+			SL_LOG(ERR, "%s", err);
+			return -1;
+		}
+		d->workers[w] = sl_worker_create(&p);
+		if (d->workers[w] == NULL) {
+			sl_kafka_free(p.kafka);
+			SL_LOG(ERR, "worker %u: %s", w, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+setup_inputs(struct daemon_state *d)
+{
+	struct sl_config *c = &d->cfg;
+	char err[512];
+	unsigned r, p;
+	uint16_t port_ids[SL_CONFIG_MAX_PORTS];
+
+	for (r = 0; r < d->n_rx; r++) {
+		d->disp[r] = rte_zmalloc("sl_dispatcher", sizeof(*d->disp[r]),
+					 RTE_CACHE_LINE_SIZE);
+		if (d->disp[r] == NULL) {
+			SL_LOG(ERR, "dispatcher %u: out of memory", r);
+			return -1;
+		}
+		sl_dispatcher_init(d->disp[r], &d->rings, r,
+				   c->ring_full == SL_RING_FULL_WAIT, sl_stats_self());
+	}
+	if (c->driver == SL_DRIVER_SOCKET) {
+		for (r = 0; r < d->n_rx; r++) {
+			d->socks[r] = sl_sockudp_open(&c->listen, c->rcvbuf,
+				c->burst, c->max_message, 0, d->mp, err, sizeof(err));
+			if (d->socks[r] == NULL) {
+				SL_LOG(ERR, "%s", err);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	for (p = 0; p < c->n_ports; p++) {
+		if (sl_ethdev_start(c, p, d->n_rx, d->mp, &port_ids[p], err,
+				    sizeof(err)) != 0) {
+			SL_LOG(ERR, "%s", err);
+			return -1;
+		}
+		d->ports_started = 1;
+	}
+	for (r = 0; r < d->n_rx; r++) {
+		for (p = 0; p < c->n_ports; p++) {
+			struct sl_ethdev_rxq *q = rte_zmalloc("sl_rxq", sizeof(*q),
+							      RTE_CACHE_LINE_SIZE);
+
+			if (q == NULL) {
+				SL_LOG(ERR, "port.%s: out of memory", c->ports[p].name);
+				return -1;
+			}
+			if (sl_ethdev_rxq_init(q, c, p, port_ids[p], (uint16_t)r,
+					       (int)rte_socket_id(), err,
+					       sizeof(err)) != 0) {
+				rte_free(q);
+				SL_LOG(ERR, "%s", err);
+				return -1;
+			}
+			d->rxqs[d->n_rxq++] = q;
+		}
+	}
+	return 0;
+}
+
+/* Assigns roles to the worker lcores in EAL order and launches them. */
+static int
+launch(struct daemon_state *d)
+{
+	const struct sl_config *c = &d->cfg;
+	unsigned lcore, slot = 0, r, p;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct lcore_role *role = &roles[lcore];
+
+		role->idle_sleep_us = c->idle_sleep_us;
+		if (slot < d->n_rx) {
+			r = slot;
+			role->has_rx = 1;
+			role->disp = d->disp[r];
+			role->sock = d->socks[r];
+			for (p = 0; p < c->n_ports && c->driver == SL_DRIVER_DPDK; p++)
+				role->rxq[role->n_rxq++] = d->rxqs[r * c->n_ports + p];
+			if (c->mode == SL_MODE_RUN_TO_COMPLETION)
+				role->worker = d->workers[r];
+		} else if (c->mode == SL_MODE_PIPELINE && slot < d->n_rx + d->n_workers) {
+			role->worker = d->workers[slot - d->n_rx];
+		} else {
+			continue;
+		}
+		slot++;
+	}
+	run.rx_running = d->n_rx;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (!roles[lcore].has_rx && roles[lcore].worker == NULL)
+			continue;
+		if (rte_eal_remote_launch(lcore_main, &roles[lcore], lcore) != 0) {
+			SL_LOG(ERR, "lcore %u: launch failed", lcore);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Runs the control loop on the main lcore until SIGTERM or SIGINT. */
+static void
+control_loop(const struct sl_config *c, const sigset_t *sigs)
+{
+	unsigned interval_ms = c->stats_interval_ms;
+	struct timespec tick = { .tv_sec = 1 };
+	uint64_t next_stats = 0, now;
+	int sig;
+
+	if (interval_ms > 0 && interval_ms < 1000)
+		tick = (struct timespec){ .tv_nsec = (long)interval_ms * 1000000L };
+	if (interval_ms > 0)
+		next_stats = wall_ns() / 1000000 + interval_ms;
+	for (;;) {
+		sig = sigtimedwait(sigs, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			SL_LOG(NOTICE, "%s: stopping input, draining (bound %u ms)",
+			       strsignal(sig), c->drain_timeout_ms);
+			return;
+		}
+		if (sig == SIGUSR1)
+			sl_stats_print(stdout, "sluiced: stats");
+		now = wall_ns() / 1000000;
+		if (interval_ms > 0 && now >= next_stats) {
+			sl_stats_print(stdout, "sluiced: stats");
+			next_stats = now + interval_ms;
+		}
+	}
+}
+
+static void
+teardown(struct daemon_state *d)
+{
+	unsigned i, left;
+
+	for (i = 0; i < d->n_workers; i++)
+		sl_worker_free(d->workers[i]);
+	left = sl_ring_set_free(&d->rings);
+	if (left > 0)
+		SL_STAT_DROP(sl_stats_self(), SL_DROP_SHUTDOWN, left);
+	for (i = 0; i < d->n_rxq; i++) {
+		sl_ethdev_rxq_free(d->rxqs[i]);
+		rte_free(d->rxqs[i]);
+	}
+	if (d->ports_started)
+		sl_ethdev_stop_all();
+	for (i = 0; i < d->n_rx; i++) {
+		sl_sockudp_close(d->socks[i]);
+		rte_free(d->disp[i]);
+	}
+	rte_mempool_free(d->mp);
+	sl_kafka_embedded_stop(d->embedded);
+}
+
+static void
+report_shutdown(void)
+{
+	struct sl_lcore_stats t;
+	uint64_t dropped = 0;
+	unsigned r;
+
+	sl_stats_sum(&t);
+	for (r = 0; r < SL_DROP__COUNT; r++)
+		dropped += t.drops[r];
+	sl_stats_print(stdout, "sluiced: final");
+	SL_LOG(NOTICE, "shutdown: %" PRIu64 " message(s) delivered to Kafka, %" PRIu64
+	       " failed in Kafka, %" PRIu64 " dropped at shutdown, %" PRIu64
+	       " dropped in all (see drop_* counters)",
+	       t.kafka_delivered, t.drops[SL_DROP_KAFKA_FAILED],
+	       t.drops[SL_DROP_SHUTDOWN], dropped);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct daemon_state d;
+	char *eal[EAL_ARGV_MAX];
+	const char *brokers;
+	unsigned n_lcores;
+	sigset_t sigs;
+	int check_only = 0, eal_argc, rc = 1;
+
+	if (load_config(&d.cfg, argc, argv, &check_only) != 0)
+		return 2;
+	if (check_only) {
+		printf("sluiced: %s: configuration OK\n", d.cfg.path);
+		return 0;
+	}
+	d.n_rx = d.cfg.rx_lcores;
+	d.n_workers = d.cfg.workers;
+	n_lcores = 1 + d.n_rx + (d.cfg.mode == SL_MODE_PIPELINE ? d.n_workers : 0);
+
+	/* Block the control signals before EAL and librdkafka start their
+	 * threads, so the threads inherit the mask and only the control loop
+	 * ever takes these signals (sigtimedwait). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0) {
+		fprintf(stderr, "sluiced: cannot block signals\n");
+		return 1;
+	}
+
+	eal_argc = eal_argv(&d.cfg, n_lcores, eal);
+	if (eal_argc < 0)
+		return 2;
+	if (rte_eal_init(eal_argc, eal) < 0) {
+		fprintf(stderr, "sluiced: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	d.mp = sl_mempool_create("sl_mbufs", d.cfg.mbufs, d.cfg.mbuf_cache,
+				 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (d.mp == NULL) {
+		SL_LOG(ERR, "mbuf pool of %u: %s", d.cfg.mbufs,
+		       rte_strerror(rte_errno));
+		goto out;
+	}
+	if (sl_ring_set_create(&d.rings, "sl_ring", d.n_rx, d.n_workers,
+			       d.cfg.ring_size, (int)rte_socket_id()) != 0) {
+		SL_LOG(ERR, "rings: %s", rte_strerror(rte_errno));
+		goto out;
+	}
+	if (setup_kafka(&d, &brokers) != 0 || setup_inputs(&d) != 0)
+		goto out;
+	{
+		char listen[SL_ADDR_STRLEN];
+
+		sl_addr_format(&d.cfg.listen, listen);
+		SL_LOG(NOTICE, "listening on udp %s (%s driver), %u receive lcore(s), %u worker(s), %s, Kafka %s",
+		       listen, d.cfg.driver == SL_DRIVER_DPDK ? "dpdk" : "socket",
+		       d.n_rx, d.n_workers,
+		       d.cfg.mode == SL_MODE_PIPELINE ? "pipeline" : "run-to-completion",
+		       brokers);
+	}
+	if (launch(&d) != 0) {
+		__atomic_store_n(&run.rx_stop, 1, __ATOMIC_RELEASE);
+		rte_eal_mp_wait_lcore();
+		goto out;
+	}
+	control_loop(&d.cfg, &sigs);
+	__atomic_store_n(&run.deadline_tsc, rte_rdtsc() +
+			 rte_get_tsc_hz() / 1000 * d.cfg.drain_timeout_ms,
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&run.rx_stop, 1, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+	rc = 0;
+out:
+	teardown(&d);
+	report_shutdown();
+	rte_eal_cleanup();
+	return rc;
+}

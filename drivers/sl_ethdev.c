@@ -1,0 +1,239 @@
+/* sl_ethdev.c: ethdev port set-up and the receive burst. */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "sl_ethdev.h"
+#include "sl_log.h"
+#include "sl_pkt.h"
+#include "sl_stats.h"
+
+static int
+is_vdev(const char *devargs)
+{
+	return strncmp(devargs, "net_", 4) == 0;
+}
+
+int
+sl_ethdev_eal_args(const struct sl_config *c, char **argv, int *argc, int max)
+{
+	static char vdev_args[SL_CONFIG_MAX_PORTS][SL_CONFIG_LONGSTR + 8];
+	int any_pci = 0;
+	unsigned i;
+
+	for (i = 0; i < c->n_ports; i++) {
+		const char *devargs = c->ports[i].devargs;
+
+		if (*argc + 2 > max)
+			return -1;
+		if (is_vdev(devargs)) {
+			snprintf(vdev_args[i], sizeof(vdev_args[i]), "--vdev=%s",
+				 devargs);
+			argv[(*argc)++] = vdev_args[i];
+		} else {
+			argv[(*argc)++] = (char *)(uintptr_t)"-a";
+			argv[(*argc)++] = (char *)(uintptr_t)devargs;
+			any_pci = 1;
+		}
+	}
+	if (!any_pci) {
+		if (*argc + 1 > max)
+			return -1;
+		argv[(*argc)++] = (char *)(uintptr_t)"--no-pci";
+	}
+	return 0;
+}
+
+/* The device name is devargs up to the first ',': what EAL names the
+ * port ("net_pcap0", "0000:03:00.0"). */
+static void
+device_name(const char *devargs, char *name, size_t len)
+{
+	size_t n = strcspn(devargs, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(name, devargs, n);
+	name[n] = '\0';
+}
+
+int
+sl_ethdev_start(const struct sl_config *c, unsigned i, unsigned n_queues,
+		struct rte_mempool *mp, uint16_t *port_id, char *err,
+		size_t errlen)
+{
+	const struct sl_config_port *p = &c->ports[i];
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t rx_desc = p->rx_desc, tx_desc = p->tx_desc, q;
+	int socket, rc;
+
+	device_name(p->devargs, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, port_id) != 0) {
+		snprintf(err, errlen, "port.%s: no device %s (devargs %s)",
+			 p->name, name, p->devargs);
+		return -1;
+	}
+	rc = rte_eth_dev_info_get(*port_id, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "port.%s: device info: %s", p->name,
+			 rte_strerror(-rc));
+		return -1;
+	}
+	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
+		snprintf(err, errlen,
+			 "port.%s: %u receive lcores need %u queues, %s has %u rx / %u tx",
+			 p->name, n_queues, n_queues, info.driver_name,
+			 info.max_rx_queues, info.max_tx_queues);
+		return -1;
+	}
+	/* Let the NIC check IP and UDP checksums where it can; the packet
+	 * stage reads the verdict from ol_flags and computes the rest. */
+	conf.rxmode.offloads = info.rx_offload_capa &
+		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	if (n_queues > 1) {
+		/* Spread by addresses only, so a source's datagrams stay on
+		 * one queue whatever its port. */
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP &
+			info.flow_type_rss_offloads;
+	}
+	rc = rte_eth_dev_configure(*port_id, (uint16_t)n_queues,
+				   (uint16_t)n_queues, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(*port_id, &rx_desc, &tx_desc);
+	if (rc != 0) {
+		snprintf(err, errlen, "port.%s: configure: %s", p->name,
+			 rte_strerror(-rc));
+		return -1;
+	}
+	socket = rte_eth_dev_socket_id(*port_id);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	for (q = 0; q < n_queues; q++) {
+		rc = rte_eth_rx_queue_setup(*port_id, q, rx_desc,
+					    (unsigned)socket, NULL, mp);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(*port_id, q, tx_desc,
+						    (unsigned)socket, NULL);
+		if (rc != 0) {
+			snprintf(err, errlen, "port.%s: queue %u: %s", p->name,
+				 q, rte_strerror(-rc));
+			return -1;
+		}
+	}
+	rc = rte_eth_dev_start(*port_id);
+	if (rc != 0) {
+		snprintf(err, errlen, "port.%s: start: %s", p->name,
+			 rte_strerror(-rc));
+		return -1;
+	}
+	if (p->promiscuous) {
+		rc = rte_eth_promiscuous_enable(*port_id);
+		if (rc != 0 && rc != -ENOTSUP) {
+			snprintf(err, errlen, "port.%s: promiscuous: %s",
+				 p->name, rte_strerror(-rc));
+			return -1;
+		}
+	}
+	SL_LOG(INFO, "port.%s: %s (%s) port %u, %u queue(s), %u/%u descriptors",
+	       p->name, name, info.driver_name, *port_id, n_queues, rx_desc,
+	       tx_desc);
+	return 0;
+}
+
+int
+sl_ethdev_rxq_init(struct sl_ethdev_rxq *rxq, const struct sl_config *c,
+		   unsigned i, uint16_t port_id, uint16_t q, int socket,
+		   char *err, size_t errlen)
+{
+	const struct sl_config_port *p = &c->ports[i];
+	struct sl_pkt_ctx *ctx = &rxq->pkt;
+	int rc;
+
+	memset(rxq, 0, sizeof(*rxq));
+	rxq->port_id = port_id;
+	rxq->queue = q;
+	rxq->burst = RTE_MIN(c->burst, (unsigned)SL_BURST_MAX);
+	rc = rte_eth_macaddr_get(port_id, &ctx->mac);
+	if (rc != 0) {
+		snprintf(err, errlen, "port.%s: MAC address: %s", p->name,
+			 rte_strerror(-rc));
+		return -1;
+	}
+	ctx->has_ip4 = p->has_ip4;
+	ctx->ip4 = p->ip4;
+	ctx->has_ip6 = p->has_ip6;
+	memcpy(ctx->ip6, p->ip6, sizeof(ctx->ip6));
+	ctx->listen_port = c->listen.port;
+	ctx->listen_any = c->listen_any;
+	ctx->max_message = c->max_message;
+	ctx->input = (uint16_t)i;
+	ctx->stats = sl_stats_self();
+	if (sl_pkt_ctx_frag_init(ctx, c->frag_max_flows, c->frag_ttl_ms,
+				 socket) != 0) {
+		snprintf(err, errlen, "port.%s: reassembly table: %s", p->name,
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+sl_ethdev_rxq_free(struct sl_ethdev_rxq *rxq)
+{
+	sl_pkt_ctx_free(&rxq->pkt);
+}
+
+void
+sl_ethdev_rxq_bind(struct sl_ethdev_rxq *rxq)
+{
+	rxq->pkt.stats = sl_stats_self();
+}
+
+unsigned
+sl_ethdev_rx(struct sl_ethdev_rxq *rxq, struct rte_mbuf **out, uint64_t rx_ns)
+{
+	struct rte_mbuf *pkts[SL_BURST_MAX], *tx[SL_BURST_MAX];
+	struct sl_lcore_stats *st = rxq->pkt.stats;
+	unsigned n, i, n_out, n_tx = 0, sent;
+	uint64_t bytes = 0;
+
+	n = rte_eth_rx_burst(rxq->port_id, rxq->queue, pkts,
+			     (uint16_t)rxq->burst);
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	SL_STAT_ADD(st, rx_packets, n);
+	SL_STAT_ADD(st, rx_bytes, bytes);
+	n_out = sl_pkt_process(&rxq->pkt, pkts, n, out, tx, &n_tx, rte_rdtsc(),
+			       rx_ns);
+	if (n_tx > 0) {
+		sent = rte_eth_tx_burst(rxq->port_id, rxq->queue, tx,
+					(uint16_t)n_tx);
+		if (sent < n_tx) {
+			rte_pktmbuf_free_bulk(&tx[sent], n_tx - sent);
+			SL_STAT_ADD(st, tx_failed, n_tx - sent);
+		}
+	}
+	return n_out;
+}
+
+void
+sl_ethdev_stop_all(void)
+{
+	uint16_t port_id;
+
+	RTE_ETH_FOREACH_DEV(port_id) {
+		int rc = rte_eth_dev_stop(port_id);
+
+		if (rc != 0)
+			SL_LOG(WARNING, "port %u: stop: %s", port_id,
+			       rte_strerror(-rc));
+		rte_eth_dev_close(port_id);
+	}
+}

@@ -1,0 +1,36 @@
+/* sl_sockudp-t.h: a kernel UDP socket read in bursts into mbufs. */
+#ifndef SL_SOCKUDP_T_H
+#define SL_SOCKUDP_T_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "sl_ring-t.h"
+#include "sl_stats-t.h"
+
+/* Largest UDP payload the kernel can hand over (65535 - 8 - 20). */
+#define SL_SOCKUDP_MAX_DGRAM 65507
+
+/* One SO_REUSEPORT socket, owned by one receive lcore. Invariants:
+ * mbufs[i] is allocated for every i < burst whose slot is armed (iov[i][0]
+ * points into it); a datagram that does not fit in its mbuf spills into
+ * overflow + i * SL_SOCKUDP_MAX_DGRAM and is copied into chained mbufs,
+ * so small datagrams land in their mbuf with no copy at all. */
+struct sl_sockudp {
+	int fd;
+	unsigned burst;
+	uint16_t input;
+	uint32_t max_message;
+	struct rte_mempool *mp;
+	struct sl_lcore_stats *stats;
+	uint8_t *overflow;
+	struct rte_mbuf *mbufs[SL_BURST_MAX];
+	struct mmsghdr msgs[SL_BURST_MAX];
+	struct iovec iov[SL_BURST_MAX][2];
+	struct sockaddr_storage from[SL_BURST_MAX];
+};
+
+#endif

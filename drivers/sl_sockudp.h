@@ -1,0 +1,36 @@
+/* sl_sockudp.h: the kernel-socket UDP input, for boxes without a DPDK
+ * NIC: one SO_REUSEPORT socket per receive lcore, recvmmsg bursts. */
+#ifndef SL_SOCKUDP_H
+#define SL_SOCKUDP_H
+
+#include <stddef.h>
+
+#include "sl_meta-t.h"
+#include "sl_sockudp-t.h"
+
+/* Opens a socket bound to listen with SO_REUSEPORT (so each receive lcore
+ * opens its own and the kernel spreads flows over them) and a receive
+ * buffer of rcvbuf bytes (SO_RCVBUFFORCE, so the sysctl cap does not
+ * apply to root). Returns the socket state (rte_malloc'd), or NULL with a
+ * reason in err. */
+struct sl_sockudp *sl_sockudp_open(const struct sl_addr *listen,
+				   unsigned rcvbuf, unsigned burst,
+				   uint32_t max_message, uint16_t input,
+				   struct rte_mempool *mp, char *err,
+				   size_t errlen);
+
+/* Closes the socket and frees its mbufs and buffers. */
+void sl_sockudp_close(struct sl_sockudp *s);
+
+/* Binds the counters to the calling lcore. */
+void sl_sockudp_bind(struct sl_sockudp *s);
+
+/* Reads what is queued, without waiting, up to one burst. Each datagram
+ * becomes an mbuf (chained when large) with sl_meta filled, written to
+ * out[]; ownership passes to the caller. Empty and oversize datagrams are
+ * counted and skipped. Returns the number written to out (room for burst
+ * entries needed). */
+unsigned sl_sockudp_rx(struct sl_sockudp *s, struct rte_mbuf **out,
+		       uint64_t rx_ns);
+
+#endif

@@ -1,0 +1,135 @@
+# lib.sh: shared helpers of the integration tests (sourced, bash).
+#
+# Every test gets its own directory under the build tree ($SL_WORK), its
+# own EAL file prefix and its own ports, and cleans up through the EXIT
+# trap even when it fails. Waits are bounded in time.
+
+set -euo pipefail
+
+SL_BUILD=${1:?usage: $0 BUILD_DIR}
+SL_BUILD=$(cd "$SL_BUILD" && pwd)
+SL_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SL_TEST=$(basename "$0" .sh)
+SL_WORK="$SL_BUILD/tests/integration/work/$SL_TEST"
+SL_CORPUS="$SL_BUILD/tests/unit/corpus"
+SL_PY=/usr/bin/python3
+SL_PIDS=()
+SL_CLEANUPS=()
+
+rm -rf "$SL_WORK"
+mkdir -p "$SL_WORK"
+
+sl_log() { printf '%s: %s\n' "$SL_TEST" "$*" >&2; }
+sl_fail() { sl_log "FAIL: $*"; exit 1; }
+
+sl_cleanup() {
+	local rc=$? pid c
+	for pid in "${SL_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${SL_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	for c in "${SL_CLEANUPS[@]}"; do
+		eval "$c" || true
+	done
+	if [ "$rc" -ne 0 ]; then
+		sl_log "logs kept in $SL_WORK"
+		for f in "$SL_WORK"/*.log; do
+			[ -f "$f" ] || continue
+			echo "----- $f (last 30 lines)" >&2
+			tail -n 30 "$f" >&2
+		done
+	fi
+	exit "$rc"
+}
+trap sl_cleanup EXIT
+
+# sl_wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds.
+sl_wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# sl_free_udp_port / sl_free_tcp_port: a port nothing listens on now.
+sl_free_port() {
+	"$SL_PY" -c 'import socket,sys
+s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"
+}
+
+# sl_devbroker [ARGS...]: starts sluice-devbroker; sets SL_BROKERS.
+sl_devbroker() {
+	local file="$SL_WORK/bootstrap"
+	"$SL_BUILD/tools/sluice-devbroker" --bootstrap-file "$file" "$@" \
+		>"$SL_WORK/devbroker.log" 2>&1 &
+	SL_PIDS+=($!)
+	sl_wait_for 20 test -s "$file" || sl_fail "devbroker did not start"
+	SL_BROKERS=$(cat "$file")
+	sl_log "devbroker at $SL_BROKERS"
+}
+
+# sl_sluiced CONFIG [--set ...]...: starts sluiced in the background with a
+# unique EAL file prefix; sets SL_SLUICED_PID; waits until it listens.
+sl_sluiced() {
+	local conf=$1
+	shift
+	"$SL_BUILD/sluiced" --config "$conf" \
+		--set "eal.file_prefix=sl_${SL_TEST}_$$" \
+		--set stats.interval=0 "$@" \
+		>"$SL_WORK/sluiced.log" 2>&1 &
+	SL_SLUICED_PID=$!
+	SL_PIDS+=("$SL_SLUICED_PID")
+	sl_wait_for 30 grep -q "sluice: listening on" "$SL_WORK/sluiced.log" ||
+		sl_fail "sluiced did not start"
+}
+
+# sl_sluiced_stop: SIGTERM, waits for the exit (bounded), checks status 0.
+sl_sluiced_stop() {
+	kill -TERM "$SL_SLUICED_PID"
+	local i
+	for i in $(seq 1 300); do
+		kill -0 "$SL_SLUICED_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$SL_SLUICED_PID" 2>/dev/null; then
+		sl_fail "sluiced did not stop within 30 s of SIGTERM"
+	fi
+	wait "$SL_SLUICED_PID" || sl_fail "sluiced exited with status $?"
+	grep -q "sluiced: final" "$SL_WORK/sluiced.log" ||
+		sl_fail "sluiced printed no final counters"
+}
+
+# sl_stat NAME: a counter from sluiced's final line (0 when absent).
+sl_stat() {
+	local v
+	v=$(grep "sluiced: final" "$SL_WORK/sluiced.log" | tail -n 1 |
+		tr ' ' '\n' | sed -n "s/^$1=//p")
+	echo "${v:-0}"
+}
+
+# sl_expect_stat NAME VALUE
+sl_expect_stat() {
+	local got
+	got=$(sl_stat "$1")
+	[ "$got" = "$2" ] || sl_fail "counter $1 is $got, expected $2"
+}
+
+# sl_cat TOPIC COUNT OUTFILE [ARGS...]: reads COUNT messages from the start.
+sl_cat() {
+	local topic=$1 count=$2 out=$3
+	shift 3
+	"$SL_BUILD/tools/sluice-cat" --brokers "$SL_BROKERS" --topic "$topic" \
+		--from-beginning --count "$count" --timeout 60 "$@" >"$out" ||
+		sl_fail "sluice-cat got $(wc -l <"$out") of $count messages"
+}
+
+# sl_corpus: every corpus line as the files have it (CRLF), in file
+# order, each file's last line ended even where the file does not end it.
+sl_corpus() {
+	awk 1 "$SL_CORPUS"/*.log
+}

@@ -1,0 +1,214 @@
+#!/bin/bash
+# test_tools.sh BUILD_DIR: sluice-devbroker and sluice-cat against each
+# other and against a real client (kcat): bootstrap file life cycle,
+# byte-exact raw output, JSON output, keys and headers, --count/--timeout
+# exit codes, a topic that does not exist yet, a million messages, and a
+# clean SIGTERM.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 BUILD_DIR" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd)
+devbroker=$build/tools/sluice-devbroker
+cat_bin=$build/tools/sluice-cat
+python=/usr/bin/python3
+
+for tool in kcat "$python"; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "SKIP: $tool not installed" >&2
+		exit 77
+	fi
+done
+
+tmp=$(mktemp -d "$build/test_tools.XXXXXX")
+broker_pid=
+cleanup() {
+	if [ -n "$broker_pid" ] && kill -0 "$broker_pid" 2>/dev/null; then
+		kill -KILL "$broker_pid" 2>/dev/null || true
+		wait "$broker_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+passed=0
+fail() {
+	echo "FAIL: $*" >&2
+	for f in "$tmp"/*.err; do
+		[ -s "$f" ] && { echo "--- $f" >&2; cat "$f" >&2; }
+	done
+	echo "test_tools: $passed passed, 1 failed"
+	exit 1
+}
+ok() {
+	passed=$((passed + 1))
+	echo "ok $passed - $*"
+}
+
+# Runs sluice-cat with the given arguments; stdout to $tmp/cat.out, stderr
+# to $tmp/cat.err, exit status in $rc.
+run_cat() {
+	rc=0
+	"$cat_bin" "$@" >"$tmp/cat.out" 2>"$tmp/cat.err" || rc=$?
+}
+
+# --- bad arguments --------------------------------------------------------
+rc=0; "$devbroker" --brokers 0 >/dev/null 2>"$tmp/usage.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "devbroker --brokers 0 exited $rc, want 2"
+grep -q '^usage:' "$tmp/usage.err" || fail "devbroker: no usage on stderr"
+rc=0; "$devbroker" --topic 'bad name:3' >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "devbroker with a bad topic exited $rc, want 2"
+for args in "--topic t" "--brokers x --topic t --count 0" \
+	"--brokers x --topic t --format xml" "--brokers x --topic t --timeout -1" \
+	"--brokers x --topic t stray"; do
+	# shellcheck disable=SC2086 # word splitting of $args is wanted
+	run_cat $args
+	[ "$rc" -eq 2 ] || fail "sluice-cat $args exited $rc, want 2"
+done
+rm -f "$tmp/cat.err" "$tmp/usage.err"
+ok "bad arguments exit 2 with usage"
+
+# --- start the broker -----------------------------------------------------
+"$devbroker" --brokers 3 --topic t:3 --topic big:16 \
+	--bootstrap-file "$tmp/bootstrap" >"$tmp/broker.out" 2>"$tmp/broker.err" &
+broker_pid=$!
+for _ in $(seq 200); do
+	[ -f "$tmp/bootstrap" ] && break
+	kill -0 "$broker_pid" 2>/dev/null || fail "devbroker died at start"
+	sleep 0.1
+done
+[ -f "$tmp/bootstrap" ] || fail "no bootstrap file after 20 s"
+bs=$(cat "$tmp/bootstrap")
+[[ "$bs" =~ ^127\.0\.0\.1:[0-9]+,127\.0\.0\.1:[0-9]+,127\.0\.0\.1:[0-9]+$ ]] ||
+	fail "bootstrap \"$bs\" is not three loopback brokers"
+[ "$(cat "$tmp/broker.out")" = "$bs" ] || fail "stdout and bootstrap file differ"
+[ ! -e "$tmp/bootstrap.tmp" ] || fail "bootstrap.tmp left behind"
+ok "devbroker published $bs"
+
+kcat -L -b "$bs" -t t >"$tmp/meta.txt" 2>"$tmp/kcat.err"
+grep -q ' 3 brokers:' "$tmp/meta.txt" || fail "kcat -L: not 3 brokers"
+grep -q 'topic "t" with 3 partitions' "$tmp/meta.txt" ||
+	fail "kcat -L: topic t has not 3 partitions"
+grep -q 'replicas: [0-9],[0-9],[0-9],' "$tmp/meta.txt" ||
+	fail "kcat -L: topic t is not 3-way replicated"
+ok "kcat sees 3 brokers and topic t with 3 partitions"
+
+# --- raw, byte for byte ---------------------------------------------------
+# All to partition 0 so the order is the production order; the binary
+# line holds NUL, invalid UTF-8, CR, TAB and DEL, but no LF (kcat's
+# delimiter); kcat drops empty lines, so there is none.
+{
+	printf 'first line\n'
+	printf 'bin:\x00\x01\x7f\x80\xff\xfe\xc3\x28\r\tend\n'
+	printf 'quote " backslash \\ unicode \xc3\xa9\xe2\x9c\x93\n'
+	printf 'last line\n'
+} >"$tmp/in.raw"
+n_in=4
+kcat -P -b "$bs" -t t -p 0 -l "$tmp/in.raw" 2>"$tmp/kcat.err" ||
+	fail "kcat could not produce"
+
+run_cat --brokers "$bs" --topic t --from-beginning --count "$n_in" --timeout 20
+[ "$rc" -eq 0 ] || fail "sluice-cat --count $n_in exited $rc"
+cmp "$tmp/in.raw" "$tmp/cat.out" || fail "raw output differs from input"
+ok "raw output is byte-identical ($n_in messages, one binary)"
+
+# --- json -----------------------------------------------------------------
+run_cat --brokers "$bs" --topic t --from-beginning --count "$n_in" \
+	--timeout 20 --format json
+[ "$rc" -eq 0 ] || fail "sluice-cat --format json exited $rc"
+"$python" -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert len(rows) == 4, len(rows)
+assert [r["offset"] for r in rows] == [0, 1, 2, 3], rows
+for r in rows:
+    assert r["topic"] == "t" and r["partition"] == 0, r
+    assert r["key"] is None and r["headers"] == {}, r
+    assert isinstance(r["timestamp_ms"], int) and r["timestamp_ms"] > 0, r
+assert rows[0]["value"] == "first line", rows[0]
+assert rows[1]["value"] == "bin:\x00\x01\x7f\x80\xff\xfe\xc3(\r\tend", rows[1]
+assert rows[2]["value"] == "quote \" backslash \\ unicode \u00e9\u2713", rows[2]
+assert rows[3]["value"] == "last line", rows[3]
+' <"$tmp/cat.out" || fail "json output wrong: $(cat "$tmp/cat.out")"
+ok "json output parses, with escapes and UTF-8 kept"
+
+# --- keys and headers -----------------------------------------------------
+printf 'k1:v1\nk2:v2\n' |
+	kcat -P -b "$bs" -t t -p 1 -K: -H trace=abc -H src=10.0.0.1 \
+		2>"$tmp/kcat.err" || fail "kcat could not produce keyed messages"
+run_cat --brokers "$bs" --topic t --partition 1 --from-beginning --count 2 \
+	--timeout 20 --keys
+[ "$rc" -eq 0 ] || fail "sluice-cat --keys exited $rc"
+printf 'k1\tv1\nk2\tv2\n' | cmp - "$tmp/cat.out" || fail "--keys output wrong"
+run_cat --brokers "$bs" --topic t --partition 1 --from-beginning --count 1 \
+	--timeout 20 --format json
+"$python" -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+assert r["key"] == "k1" and r["value"] == "v1" and r["partition"] == 1, r
+assert r["headers"] == {"trace": "abc", "src": "10.0.0.1"}, r
+' <"$tmp/cat.out" || fail "json key/headers wrong: $(cat "$tmp/cat.out")"
+ok "keys and headers"
+
+# --- --count / --timeout exit codes ---------------------------------------
+total=$((n_in + 2))
+run_cat --brokers "$bs" --topic t --from-beginning --count $((total + 1)) \
+	--timeout 1
+[ "$rc" -eq 1 ] || fail "count not reached: exit $rc, want 1"
+grep -q "^sluice-cat: got $total of $((total + 1)) messages in [0-9.]* s\$" \
+	"$tmp/cat.err" || fail "no 'got X of N' line: $(cat "$tmp/cat.err")"
+[ "$(wc -l <"$tmp/cat.out")" -eq "$total" ] || fail "count short: wrong output"
+run_cat --brokers "$bs" --topic t --from-beginning --timeout 1
+[ "$rc" -eq 0 ] || fail "timeout without count: exit $rc, want 0"
+[ "$(wc -l <"$tmp/cat.out")" -eq "$total" ] ||
+	fail "timeout without count printed $(wc -l <"$tmp/cat.out") lines"
+run_cat --brokers "$bs" --topic t --timeout 1
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/cat.out" ] ||
+	fail "without --from-beginning old messages came out (exit $rc)"
+rm -f "$tmp/cat.err"
+ok "--count/--timeout exit codes"
+
+# --- reader started before the topic and the traffic ----------------------
+"$cat_bin" --brokers "$bs" --topic late --from-beginning --count 3 \
+	--timeout 20 >"$tmp/late.out" 2>"$tmp/late.err" &
+late_pid=$!
+sleep 1
+printf 'a\nb\nc\n' | kcat -P -b "$bs" -t late -p 0 2>"$tmp/kcat.err" ||
+	fail "kcat could not produce to topic late"
+rc=0; wait "$late_pid" || rc=$?
+[ "$rc" -eq 0 ] || fail "late reader exited $rc"
+printf 'a\nb\nc\n' | cmp - "$tmp/late.out" || fail "late reader output wrong"
+rm -f "$tmp/late.err"
+ok "reader started before the traffic"
+
+# --- a million small messages ---------------------------------------------
+# 16 partitions keep each one far below the mock's 5 MiB retention.
+seq -w 1 1000000 | sed 's/^/msg-/' >"$tmp/big.in"
+kcat -P -b "$bs" -t big -X linger.ms=20 -l "$tmp/big.in" 2>"$tmp/kcat.err" ||
+	fail "kcat could not produce 1M messages"
+start=$(date +%s.%N)
+run_cat --brokers "$bs" --topic big --from-beginning --count 1000000 \
+	--timeout 60
+end=$(date +%s.%N)
+[ "$rc" -eq 0 ] || fail "1M read exited $rc"
+LC_ALL=C sort "$tmp/cat.out" | cmp - "$tmp/big.in" || fail "1M read: messages differ"
+secs=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }')
+ok "read 1000000 messages in $secs s"
+run_cat --brokers "$bs" --topic big --partition 5 --from-beginning --timeout 2
+[ "$rc" -eq 0 ] && [ -s "$tmp/cat.out" ] || fail "partition 5: exit $rc or empty"
+LC_ALL=C sort -c "$tmp/cat.out" || fail "partition 5 is out of order"
+ok "partition 5 alone, $(wc -l <"$tmp/cat.out") messages in order"
+rm -f "$tmp/big.in" "$tmp/cat.out" "$tmp/cat.err" "$tmp/kcat.err"
+
+# --- clean stop -----------------------------------------------------------
+kill -TERM "$broker_pid"
+rc=0; wait "$broker_pid" || rc=$?
+broker_pid=
+[ "$rc" -eq 0 ] || fail "devbroker exited $rc on SIGTERM"
+[ ! -e "$tmp/bootstrap" ] || fail "bootstrap file left after SIGTERM"
+[ ! -s "$tmp/broker.err" ] || fail "devbroker wrote to stderr"
+ok "devbroker stops on SIGTERM, exit 0, bootstrap file removed"
+
+echo "test_tools: $passed passed, 0 failed"
