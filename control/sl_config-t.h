@@ -78,6 +78,7 @@ struct sl_config {
 	unsigned burst;
 	unsigned mbufs;
 	unsigned mbuf_cache;
+	unsigned mbuf_size;                /* data room per mbuf, headroom included */
 	unsigned max_message;              /* bytes */
 	enum sl_ring_full_policy ring_full;
 	unsigned idle_sleep_us;

@@ -180,6 +180,18 @@ format_duration(uint64_t us, char *buf, size_t len)
 		snprintf(buf, len, "%lluus", (unsigned long long)us);
 }
 
+/* Returns the name of a duration unit given in microseconds. */
+static const char *
+unit_name(uint64_t us)
+{
+	switch (us) {
+	case SL_CFG_US_M: return "minutes";
+	case SL_CFG_US_S: return "seconds";
+	case SL_CFG_US_MS: return "milliseconds";
+	default: return "microseconds";
+	}
+}
+
 /* Levenshtein distance between a and b, or SIZE_MAX when either is too
  * long to be worth comparing. */
 static size_t
@@ -328,8 +340,9 @@ static int
 parse_duration(void *obj, const struct sl_config_key *k, const char *v,
 	       char *why, size_t whylen)
 {
-	char lo[32], hi[32], unit[32];
+	char lo[32], hi[32];
 	uint64_t n, mult = k->bare;
+	int whole;
 	const char *end = scan_u64(v, &n);
 
 	if (end != NULL) {
@@ -348,13 +361,17 @@ parse_duration(void *obj, const struct sl_config_key *k, const char *v,
 		end = NULL;
 	if (end != NULL)
 		n *= mult;
-	if (end == NULL || n < k->min || n > k->max || n % k->unit != 0) {
+	whole = end == NULL || n % k->unit == 0;
+	if (end == NULL || n < k->min || n > k->max || !whole) {
 		format_duration(k->min, lo, sizeof(lo));
 		format_duration(k->max, hi, sizeof(hi));
-		format_duration(k->unit, unit, sizeof(unit));
+		if (!whole)
+			return fail(why, whylen,
+				    "must be a whole number of %s, not \"%s\"",
+				    unit_name(k->unit), v);
 		return fail(why, whylen,
-			    "must be a duration %s..%s in whole %s (suffix us, ms, s or m), not \"%s\"",
-			    lo, hi, unit + 1, v);
+			    "must be a duration %s..%s (suffix us, ms, s or m; a bare number is in %s), not \"%s\"",
+			    lo, hi, unit_name(k->bare), v);
 	}
 	store_uint(obj, k, n / k->unit);
 	return 0;
@@ -611,6 +628,9 @@ static const struct sl_config_key dataplane_keys[] = {
 	{ .name = "mbuf_cache", .parse = parse_uint,
 	  .off = offsetof(struct sl_config, mbuf_cache),
 	  .size = sizeof(unsigned), .min = 0, .max = 512 },
+	{ .name = "mbuf_size", .parse = parse_size,
+	  .off = offsetof(struct sl_config, mbuf_size),
+	  .size = sizeof(unsigned), .min = 1024, .max = 65535 },
 	{ .name = "max_message", .parse = parse_size,
 	  .off = offsetof(struct sl_config, max_message),
 	  .size = sizeof(unsigned), .min = 64, .max = 65535 },
@@ -973,6 +993,14 @@ static const struct sl_config_key stats_keys[] = {
 };
 
 #define KEYS(t) t, sizeof(t) / sizeof(t[0])
+#define FITS(t) (sizeof(t) / sizeof(t[0]) <= SL_CONFIG_SECTION_KEYS)
+
+/* struct sl_config_seen keeps SL_CONFIG_SECTION_KEYS lines per section. */
+_Static_assert(FITS(eal_keys) && FITS(dataplane_keys) &&
+	       FITS(input_udp_keys) && FITS(port_keys) && FITS(kafka_keys) &&
+	       FITS(routing_keys) && FITS(route_keys) &&
+	       FITS(shutdown_keys) && FITS(stats_keys),
+	       "a section has more keys than SL_CONFIG_SECTION_KEYS");
 
 /* The sections with one instance, indexed by enum sl_config_section_kind. */
 static const struct {
@@ -1259,6 +1287,7 @@ sl_config_defaults(struct sl_config *c)
 	c->burst = 32;
 	c->mbufs = 65535;
 	c->mbuf_cache = 256;
+	c->mbuf_size = 2176;
 	c->max_message = 65535;
 	c->ring_full = SL_RING_FULL_DROP;
 	c->idle_sleep_us = 50;

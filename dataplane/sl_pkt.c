@@ -231,6 +231,20 @@ sl_pkt_is_ip4(const struct sl_pkt_ctx *ctx, rte_be32_t addr)
 	return ctx->has_ip4 && addr == ctx->ip4;
 }
 
+/* Returns 1 when a UDP datagram to IPv4 address addr is for us: our
+ * address, or with listen_any any unicast one (not 224.0.0.0/4, not the
+ * limited broadcast). */
+static inline int
+sl_pkt_ip4_listened(const struct sl_pkt_ctx *ctx, rte_be32_t addr)
+{
+	uint32_t a = rte_be_to_cpu_32(addr);
+
+	if (sl_pkt_is_ip4(ctx, addr))
+		return 1;
+	return ctx->listen_any && (a & 0xf0000000u) != 0xe0000000u &&
+	       a != UINT32_MAX;
+}
+
 /* Returns 1 when addr is the solicited-node group of our IPv6 address
  * (ff02::1:ffXX:XXXX with our low 24 bits). */
 static inline int
@@ -370,7 +384,7 @@ sl_pkt_udp4(const struct sl_pkt_ctx *ctx, struct sl_pkt_frame *f,
 
 	if (udp == NULL)
 		return SL_PKT_DROP;
-	if (!ctx->listen_any && !sl_pkt_is_ip4(ctx, ip->dst_addr))
+	if (!sl_pkt_ip4_listened(ctx, ip->dst_addr))
 		return sl_pkt_drop(f, SL_DROP_NOT_LISTENED);
 	/* Over IPv4 a zero checksum means the sender computed none. */
 	if (udp->dgram_cksum != 0 && !sl_pkt_udp4_csum_ok(f, ip, udp, l4_off))
@@ -397,7 +411,7 @@ sl_pkt_ipv4_frag(struct sl_pkt_ctx *ctx, struct sl_pkt_frame *f,
 	uint32_t ofs = (fo & RTE_IPV4_HDR_OFFSET_MASK) * RTE_IPV4_HDR_OFFSET_UNITS;
 	uint32_t len = tot - ihl, before, l4_len;
 
-	if (!ctx->listen_any && !sl_pkt_is_ip4(ctx, ip->dst_addr))
+	if (!sl_pkt_ip4_listened(ctx, ip->dst_addr))
 		return sl_pkt_drop(f, SL_DROP_NOT_LISTENED);
 	if (ctx->frag_tbl == NULL)
 		return sl_pkt_drop(f, SL_DROP_FRAGMENT);

@@ -60,7 +60,7 @@ sl_stats_sum(struct sl_lcore_stats *t)
 }
 
 void
-sl_stats_print(FILE *f, const char *label)
+sl_stats_print(FILE *f, const char *label, const char *extra)
 {
 	struct sl_lcore_stats t;
 	uint64_t dropped = 0;
@@ -85,6 +85,6 @@ sl_stats_print(FILE *f, const char *label)
 			fprintf(f, " drop_%s=%" PRIu64, drop_names[d], t.drops[d]);
 	if (t.tx_failed != 0)
 		fprintf(f, " tx_failed=%" PRIu64, t.tx_failed);
-	fputc('\n', f);
+	fprintf(f, "%s\n", extra);
 	fflush(f);
 }

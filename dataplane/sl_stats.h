@@ -36,7 +36,8 @@ const char *sl_drop_name(enum sl_drop_reason r);
 void sl_stats_sum(struct sl_lcore_stats *total);
 
 /* Writes one line "key=value ..." of the summed counters to f, prefixed by
- * label. Zero drop counters are left out to keep the line readable. */
-void sl_stats_print(FILE *f, const char *label);
+ * label and followed by extra (more " key=value" pairs, may be ""). Zero
+ * drop counters are left out to keep the line readable. */
+void sl_stats_print(FILE *f, const char *label, const char *extra);
 
 #endif

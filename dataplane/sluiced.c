@@ -329,6 +329,35 @@ hugepages_free(void)
 	return free_pages > 0;
 }
 
+/* Splits the next word off s in place: words are separated by blanks, and
+ * a "..." group is one word without its quotes (the config checked that
+ * quotes balance). Returns the word, or NULL at the end; *rest is where
+ * the next call starts. */
+static char *
+next_word(char *s, char **rest)
+{
+	char *word, *out;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	word = out = s;
+	while (*s != '\0' && *s != ' ' && *s != '\t') {
+		if (*s == '"') {
+			for (s++; *s != '\0' && *s != '"'; s++)
+				*out++ = *s;
+			if (*s == '"')
+				s++;
+			continue;
+		}
+		*out++ = *s++;
+	}
+	*rest = *s != '\0' ? s + 1 : s;
+	*out = '\0';
+	return word;
+}
+
 /* Builds EAL's argv from the configuration: lcore placement, memory,
  * devices, file prefix, then eal.args verbatim. Returns argc, or -1. */
 static int
@@ -337,7 +366,7 @@ eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
 	static char lcores[1024], prefix[96], memory[32], extra[SL_CONFIG_LONGSTR];
 	unsigned cpus[256], i;
 	int n_cpus, argc = 0, len = 0;
-	char *tok, *save = NULL;
+	char *tok, *rest;
 
 	n_cpus = cpu_list(c->eal_cores, cpus, RTE_DIM(cpus));
 	if (n_cpus <= 0) {
@@ -366,8 +395,7 @@ eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
 	if (sl_ethdev_eal_args(c, argv, &argc, EAL_ARGV_MAX - 1) != 0)
 		return -1;
 	snprintf(extra, sizeof(extra), "%s", c->eal_args);
-	for (tok = strtok_r(extra, " \t", &save); tok != NULL;
-	     tok = strtok_r(NULL, " \t", &save)) {
+	for (tok = extra; (tok = next_word(tok, &rest)) != NULL; tok = rest) {
 		if (argc == EAL_ARGV_MAX - 1) {
 			fprintf(stderr, "sluiced: %s: [eal] args: too many arguments\n",
 				c->path);
@@ -396,6 +424,20 @@ struct daemon_state {
 };
 
 static int
+create_fixed_topic(struct sl_kafka_embedded *ke, const char *topic)
+{
+	char err[512];
+
+	if (strchr(topic, '{') != NULL)
+		return 0;
+	if (sl_kafka_embedded_topic(ke, topic, 0, err, sizeof(err)) < 0) {
+		SL_LOG(ERR, "embedded Kafka: topic %s: %s", topic, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 setup_kafka(struct daemon_state *d, const char **brokers)
 {
 	struct sl_config *c = &d->cfg;
@@ -411,6 +453,14 @@ setup_kafka(struct daemon_state *d, const char **brokers)
 			return -1;
 		}
 		*brokers = sl_kafka_embedded_bootstrap(d->embedded);
+		/* Topics with fixed names get the configured partition count;
+		 * templated ones are auto-created by the mock with its own
+		 * fixed default (4). */
+		if (create_fixed_topic(d->embedded, c->router.default_topic) != 0)
+			return -1;
+		for (w = 0; w < c->router.n_rules; w++)
+			if (create_fixed_topic(d->embedded, c->router.rules[w].topic) != 0)
+				return -1;
 		SL_LOG(NOTICE, "embedded Kafka (development only, kept in memory) at %s",
 		       *brokers);
 	}
@@ -540,6 +590,16 @@ launch(struct daemon_state *d)
 	return 0;
 }
 
+/* Prints the lcore counters and, after them, the ports' own. */
+static void
+print_stats(const char *label)
+{
+	char nic[256];
+
+	sl_ethdev_format_stats(nic, sizeof(nic));
+	sl_stats_print(stdout, label, nic);
+}
+
 /* Runs the control loop on the main lcore until SIGTERM or SIGINT. */
 static void
 control_loop(const struct sl_config *c, const sigset_t *sigs)
@@ -561,10 +621,10 @@ control_loop(const struct sl_config *c, const sigset_t *sigs)
 			return;
 		}
 		if (sig == SIGUSR1)
-			sl_stats_print(stdout, "sluiced: stats");
+			print_stats("sluiced: stats");
 		now = wall_ns() / 1000000;
 		if (interval_ms > 0 && now >= next_stats) {
-			sl_stats_print(stdout, "sluiced: stats");
+			print_stats("sluiced: stats");
 			next_stats = now + interval_ms;
 		}
 	}
@@ -594,8 +654,10 @@ teardown(struct daemon_state *d)
 	sl_kafka_embedded_stop(d->embedded);
 }
 
+/* Reports the final counters; nic holds the ports' counters, read before
+ * the ports were closed. */
 static void
-report_shutdown(void)
+report_shutdown(const char *nic)
 {
 	struct sl_lcore_stats t;
 	uint64_t dropped = 0;
@@ -604,7 +666,7 @@ report_shutdown(void)
 	sl_stats_sum(&t);
 	for (r = 0; r < SL_DROP__COUNT; r++)
 		dropped += t.drops[r];
-	sl_stats_print(stdout, "sluiced: final");
+	sl_stats_print(stdout, "sluiced: final", nic);
 	SL_LOG(NOTICE, "shutdown: %" PRIu64 " message(s) delivered to Kafka, %" PRIu64
 	       " failed in Kafka, %" PRIu64 " dropped at shutdown, %" PRIu64
 	       " dropped in all (see drop_* counters)",
@@ -616,7 +678,7 @@ int
 main(int argc, char **argv)
 {
 	static struct daemon_state d;
-	char *eal[EAL_ARGV_MAX];
+	char *eal[EAL_ARGV_MAX], nic[256];
 	const char *brokers;
 	unsigned n_lcores;
 	sigset_t sigs;
@@ -654,7 +716,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	d.mp = sl_mempool_create("sl_mbufs", d.cfg.mbufs, d.cfg.mbuf_cache,
-				 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+				 (uint16_t)d.cfg.mbuf_size, (int)rte_socket_id());
 	if (d.mp == NULL) {
 		SL_LOG(ERR, "mbuf pool of %u: %s", d.cfg.mbufs,
 		       rte_strerror(rte_errno));
@@ -690,8 +752,9 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	rc = 0;
 out:
+	sl_ethdev_format_stats(nic, sizeof(nic));
 	teardown(&d);
-	report_shutdown();
+	report_shutdown(nic);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -1,4 +1,5 @@
 /* sl_ethdev.c: ethdev port set-up and the receive burst. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -221,6 +222,29 @@ sl_ethdev_rx(struct sl_ethdev_rxq *rxq, struct rte_mbuf **out, uint64_t rx_ns)
 		}
 	}
 	return n_out;
+}
+
+void
+sl_ethdev_format_stats(char *buf, size_t len)
+{
+	struct rte_eth_stats s, sum = { 0 };
+	uint16_t port_id;
+	int any = 0;
+
+	buf[0] = '\0';
+	RTE_ETH_FOREACH_DEV(port_id) {
+		if (rte_eth_stats_get(port_id, &s) != 0)
+			continue;
+		sum.ipackets += s.ipackets;
+		sum.imissed += s.imissed;
+		sum.ierrors += s.ierrors;
+		sum.rx_nombuf += s.rx_nombuf;
+		any = 1;
+	}
+	if (any)
+		snprintf(buf, len, " nic_ipackets=%" PRIu64 " nic_imissed=%" PRIu64
+			 " nic_ierrors=%" PRIu64 " nic_rx_nombuf=%" PRIu64,
+			 sum.ipackets, sum.imissed, sum.ierrors, sum.rx_nombuf);
 }
 
 void

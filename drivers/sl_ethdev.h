@@ -45,6 +45,12 @@ void sl_ethdev_rxq_bind(struct sl_ethdev_rxq *rxq);
 unsigned sl_ethdev_rx(struct sl_ethdev_rxq *rxq, struct rte_mbuf **out,
 		      uint64_t rx_ns);
 
+/* Writes the sum over all ports of what the ports themselves count, as
+ * " nic_ipackets=N nic_imissed=N nic_ierrors=N nic_rx_nombuf=N" (frames
+ * the NIC or PMD dropped before sluice saw them), into buf. Writes ""
+ * when there is no port. */
+void sl_ethdev_format_stats(char *buf, size_t len);
+
 /* Stops and closes every started port. */
 void sl_ethdev_stop_all(void);
 

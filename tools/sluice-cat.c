@@ -44,14 +44,17 @@ struct cat_args {
 	char *props[CAT_MAX_PROPS];
 };
 
-/* State of one run. parts[i] is the partition id consumed through queue;
- * at_eof[i] is 1 while that partition has nothing more to give. */
+/* State of one run. parts[0..n_parts) are the partition ids consumed
+ * through queue, of which the first `started` run. at_eof[p], for a
+ * partition id p below n_eof (the topic's partition count), is 1 while
+ * that partition has nothing more to give. */
 struct cat_run {
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;
 	rd_kafka_queue_t *queue;
 	int n_parts;
 	int32_t *parts;
+	int n_eof;
 	uint8_t *at_eof;
 	int started;
 	uint64_t printed;
@@ -313,7 +316,7 @@ json_string(FILE *f, const void *data, size_t len)
 	while (i < len) {
 		unsigned char c = p[i];
 		size_t seq;
-		char esc[7];
+		char short_esc;
 
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			i++;
@@ -324,25 +327,24 @@ json_string(FILE *f, const void *data, size_t len)
 			continue;
 		}
 		fwrite_unlocked(p + run, 1, i - run, f);
-		esc[0] = '\\';
 		switch (c) {
-		case '"': esc[1] = '"'; esc[2] = '\0'; break;
-		case '\\': esc[1] = '\\'; esc[2] = '\0'; break;
-		case '\b': esc[1] = 'b'; esc[2] = '\0'; break;
-		case '\f': esc[1] = 'f'; esc[2] = '\0'; break;
-		case '\n': esc[1] = 'n'; esc[2] = '\0'; break;
-		case '\r': esc[1] = 'r'; esc[2] = '\0'; break;
-		case '\t': esc[1] = 't'; esc[2] = '\0'; break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			esc[6] = '\0';
-			break;
+		case '"': short_esc = '"'; break;
+		case '\\': short_esc = '\\'; break;
+		case '\b': short_esc = 'b'; break;
+		case '\f': short_esc = 'f'; break;
+		case '\n': short_esc = 'n'; break;
+		case '\r': short_esc = 'r'; break;
+		case '\t': short_esc = 't'; break;
+		default: short_esc = '\0'; break;
 		}
-		fputs_unlocked(esc, f);
+		putc_unlocked('\\', f);
+		if (short_esc != '\0') {
+			putc_unlocked(short_esc, f);
+		} else {
+			fputs_unlocked("u00", f);
+			putc_unlocked(hex[c >> 4], f);
+			putc_unlocked(hex[c & 0xf], f);
+		}
 		i++;
 		run = i;
 	}
@@ -430,7 +432,6 @@ kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	switch (err) {
 	case RD_KAFKA_RESP_ERR__FATAL:
 	case RD_KAFKA_RESP_ERR__AUTHENTICATION:
-	case RD_KAFKA_RESP_ERR__INVALID_ARG:
 		fprintf(stderr, "sluice-cat: kafka error: %s\n", reason);
 		cat_fatal = 1;
 		break;
@@ -528,8 +529,8 @@ topic_err_transient(rd_kafka_resp_err_t err)
 }
 
 /* Looks the topic up until it exists, fills r->parts with the partitions
- * to read, and sets *waited when the topic did not exist at the first
- * look. Returns 0, 1 when stopped (signal or deadline) before the topic
+ * to read, and sets *waited when the cluster reported the topic missing
+ * or leaderless before it appeared. Returns 0, 1 when stopped (signal or deadline) before the topic
  * appeared, or -1 on an error that waiting will not cure. */
 static int
 find_partitions(const struct cat_args *a, struct cat_run *r, int *waited)
@@ -574,7 +575,11 @@ find_partitions(const struct cat_args *a, struct cat_run *r, int *waited)
 				a->topic, rd_kafka_err2str(err));
 			told = 1;
 		}
-		*waited = 1;
+		/* Only a cluster that answered "no such topic (yet)" says the
+		 * topic is new; one that could not be reached says nothing. */
+		if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+		    err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE)
+			*waited = 1;
 		ms = left_ms(r, CAT_TOPIC_RETRY_MS);
 		if (ms > 0) {
 			struct timespec ts = { 0, (long)ms * 1000000L };
@@ -598,7 +603,10 @@ find_partitions(const struct cat_args *a, struct cat_run *r, int *waited)
 		r->n_parts = md->topics[0].partition_cnt;
 	}
 	r->parts = calloc((size_t)r->n_parts, sizeof(*r->parts));
-	r->at_eof = calloc((size_t)r->n_parts, sizeof(*r->at_eof));
+	/* Partition ids run from 0 to the partition count minus one, so the
+	 * end-of-log marks are indexed by id: no search per message. */
+	r->n_eof = md->topics[0].partition_cnt;
+	r->at_eof = calloc((size_t)r->n_eof, sizeof(*r->at_eof));
 	if (r->parts == NULL || r->at_eof == NULL) {
 		fprintf(stderr, "sluice-cat: out of memory\n");
 		goto out;
@@ -680,18 +688,12 @@ out:
 	return rc;
 }
 
-/* Marks partition p of the run at or off its end of log. */
+/* Marks partition p at or off its end of log. */
 static void
 set_eof(struct cat_run *r, int32_t p, uint8_t v)
 {
-	int i;
-
-	for (i = 0; i < r->n_parts; i++) {
-		if (r->parts[i] == p) {
-			r->at_eof[i] = v;
-			return;
-		}
-	}
+	if (p >= 0 && p < r->n_eof)
+		r->at_eof[p] = v;
 }
 
 /* Prints messages until the count, the deadline, a signal or a fatal
@@ -809,7 +811,8 @@ main(int argc, char **argv)
 
 	if (args.count > 0 && run.printed < args.count) {
 		for (i = 0, at_end = 0; i < run.n_parts; i++)
-			at_end += run.at_eof[i];
+			at_end += run.parts[i] < run.n_eof ?
+				  run.at_eof[run.parts[i]] : 0;
 		fprintf(stderr, "sluice-cat: got %" PRIu64 " of %" PRIu64
 			" messages in %.1f s\n", run.printed, args.count,
 			(double)(now_ms() - run.start_ms) / 1000.0);

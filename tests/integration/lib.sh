@@ -31,7 +31,7 @@ sl_cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 	for c in "${SL_CLEANUPS[@]}"; do
-		eval "$c" || true
+		eval "$c" 2>/dev/null || true
 	done
 	if [ "$rc" -ne 0 ]; then
 		sl_log "logs kept in $SL_WORK"
@@ -84,7 +84,7 @@ sl_sluiced() {
 		>"$SL_WORK/sluiced.log" 2>&1 &
 	SL_SLUICED_PID=$!
 	SL_PIDS+=("$SL_SLUICED_PID")
-	sl_wait_for 30 grep -q "sluice: listening on" "$SL_WORK/sluiced.log" ||
+	sl_wait_for 30 grep -qs "sluice: listening on" "$SL_WORK/sluiced.log" ||
 		sl_fail "sluiced did not start"
 }
 

@@ -44,10 +44,21 @@ def syslog(i, host, line):
         pri, i % 1000000, host, 1000 + i % 97, line)
 
 
+_ip_id = [0]
+
+
+def next_ip_id():
+    """A fresh IPv4 identification, as a real stack gives every datagram:
+    fragments are matched by (source, destination, protocol, id)."""
+    _ip_id[0] = (_ip_id[0] + 1) & 0xffff
+    return _ip_id[0]
+
+
 def udp_frames(src_ip, dst_ip, sport, dport, payload, mtu=1500):
     pkt = (Ether(src="02:00:00:00:01:%02x" % (int(src_ip.split(".")[-1]) % 256),
                  dst=MAC_APPLIANCE) /
-           IP(src=src_ip, dst=dst_ip) / UDP(sport=sport, dport=dport) /
+           IP(src=src_ip, dst=dst_ip, id=next_ip_id()) /
+           UDP(sport=sport, dport=dport) /
            Raw(payload))
     if len(pkt[IP]) <= mtu:
         return [pkt]
@@ -102,7 +113,7 @@ def main():
         kind = (i // 50) % 11
         src = hosts[(k + 1) % args.sources]
         body = ("<13>bad %d " % i).encode() + b"x" * 40
-        base = (Ether(dst=MAC_APPLIANCE) / IP(src=src, dst=args.dst) /
+        base = (Ether(dst=MAC_APPLIANCE) / IP(src=src, dst=args.dst, id=next_ip_id()) /
                 UDP(sport=41000, dport=args.port) / Raw(body))
         raw = bytes(base)
         if kind == 0:
@@ -141,7 +152,7 @@ def main():
             bad["oversize"] += 1
         elif kind == 6:
             frames.append(Ether(dst=MAC_APPLIANCE) /
-                          IP(src=src, dst=args.dst) /
+                          IP(src=src, dst=args.dst, id=next_ip_id()) /
                           UDP(sport=41002, dport=args.port + 1) / Raw(body))
             bad["not_listened"] += 1
         elif kind == 7:
@@ -150,7 +161,7 @@ def main():
             bad["unsupported"] += 1
         elif kind == 8:
             frames.append(Ether(dst=MAC_APPLIANCE) /
-                          IP(src=src, dst=args.dst) /
+                          IP(src=src, dst=args.dst, id=next_ip_id()) /
                           UDP(sport=41003, dport=args.port))
             bad["empty"] += 1
         elif kind == 9:

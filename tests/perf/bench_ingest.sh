@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# bench_ingest: end-to-end ingest benchmark of sluiced into the embedded
+# broker (sluice-devbroker). Not a test: it measures, it does not judge.
+#
+#   tests/perf/bench_ingest.sh BUILD_DIR [--messages N] [--rates "R ..."]
+#                              [--threads T] [--no-doc]
+#
+# a) socket path: sluiced with deploy/examples/loopback.conf, sluice-blast
+#    udp at each rate of --rates (0 = flat out), N messages each;
+# b) DPDK path: a capture of N messages made by sluice-blast pcap,
+#    replayed through net_pcap with deploy/examples/pcap.conf (lossless:
+#    ring_full = wait), so the rate is what sluiced + librdkafka + the
+#    broker sustain.
+# Every scenario gets a fresh devbroker and sluiced. Counters come from
+# sluiced itself (SIGUSR1 "sluiced: stats" while running, "sluiced: final"
+# at exit), CPU time from /proc/PID/stat, kernel drops from /proc/net/snmp.
+# Prints a markdown table on stdout and rewrites the "Results" section of
+# docs/benchmarks.md (unless --no-doc). Column meanings: docs/benchmarks.md.
+set -euo pipefail
+
+usage() {
+	echo "usage: $0 BUILD_DIR [--messages N] [--rates \"R ...\"] [--threads T] [--no-doc]" >&2
+	exit 2
+}
+
+[ $# -ge 1 ] || usage
+BUILD=$(cd "$1" && pwd) || usage
+shift
+MESSAGES=1000000
+RATES="50000 100000 200000 400000 0"
+THREADS=1
+UPDATE_DOC=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--messages) [ $# -ge 2 ] || usage; MESSAGES=$2; shift 2 ;;
+	--rates) [ $# -ge 2 ] || usage; RATES=$2; shift 2 ;;
+	--threads) [ $# -ge 2 ] || usage; THREADS=$2; shift 2 ;;
+	--no-doc) UPDATE_DOC=0; shift ;;
+	*) usage ;;
+	esac
+done
+[[ $MESSAGES =~ ^[1-9][0-9]*$ ]] || usage
+[[ $THREADS =~ ^[1-9][0-9]*$ ]] || usage
+for r in $RATES; do [[ $r =~ ^[0-9]+$ ]] || usage; done
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK="$BUILD/tests/perf/work/bench_ingest"
+CORPUS="$BUILD/tests/unit/corpus"
+BLAST="$BUILD/tools/sluice-blast"
+HZ=$(getconf CLK_TCK)
+PARTITIONS=64
+# Hosts of the pcap scenario: many source addresses, so the source
+# partitioner spreads them over the partitions.
+PCAP_HOSTS=1024
+PCAP_SITES=16
+# Bounds: a stuck run fails instead of hanging.
+START_TIMEOUT=30
+SETTLE_TIMEOUT=120
+POLL=0.05
+
+for f in "$BUILD/sluiced" "$BUILD/tools/sluice-devbroker" "$BLAST"; do
+	[ -x "$f" ] || { echo "bench_ingest: $f missing: build first" >&2; exit 1; }
+done
+[ -d "$CORPUS" ] || CORPUS=$SRC/../shared/corpus
+[ -d "$CORPUS" ] || { echo "bench_ingest: no corpus" >&2; exit 1; }
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+PIDS=()
+
+log() { printf 'bench_ingest: %s\n' "$*" >&2; }
+die() { log "FAILED: $*"; log "logs in $WORK"; exit 1; }
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
+
+now_ns() { date +%s%N; }
+
+# wait_for SECONDS CMD...: runs CMD every POLL s until it succeeds.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep "$POLL"
+	done
+}
+
+free_udp_port() {
+	/usr/bin/python3 -c 'import socket
+s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# cpu_ticks PID: user + system time of the process (all threads), ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+rcvbuf_errors() {
+	awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' \
+		/proc/net/snmp
+}
+
+# field LINE NAME: the value of NAME=... in a counters line (0 if absent).
+field() {
+	local v
+	v=$(tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n 1)
+	echo "${v:-0}"
+}
+
+# drops LINE: the sum of the drop_* counters of a counters line.
+drops() { tr ' ' '\n' <<<"$1" | awk -F= '/^drop_/ { s += $2 } END { print s + 0 }'; }
+
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+# start_broker NAME: a fresh devbroker with topic logs:PARTITIONS.
+start_broker() {
+	rm -f "$WORK/$1.bootstrap"
+	"$BUILD/tools/sluice-devbroker" --topic "logs:$PARTITIONS" \
+		--bootstrap-file "$WORK/$1.bootstrap" >"$WORK/$1.devbroker.log" 2>&1 &
+	BROKER_PID=$!
+	PIDS+=("$BROKER_PID")
+	wait_for "$START_TIMEOUT" test -s "$WORK/$1.bootstrap" || die "devbroker did not start"
+	BROKERS=$(cat "$WORK/$1.bootstrap")
+}
+
+# start_sluiced NAME CONFIG [--set ...]: sets SLUICED_PID, SLUICED_LOG.
+start_sluiced() {
+	local name=$1 conf=$2
+	shift 2
+	SLUICED_LOG="$WORK/$name.sluiced.log"
+	"$BUILD/sluiced" --config "$conf" --set "kafka.brokers=$BROKERS" \
+		--set "eal.file_prefix=bench_${name}_$$" --set stats.interval=0 \
+		"$@" >"$SLUICED_LOG" 2>&1 &
+	SLUICED_PID=$!
+	PIDS+=("$SLUICED_PID")
+}
+
+# stats_now: asks sluiced for its counters (SIGUSR1) and sets STATS to the
+# line it prints.
+stats_now() {
+	local before
+	before=$(grep -c "^sluiced: stats" "$SLUICED_LOG" || true)
+	kill -USR1 "$SLUICED_PID"
+	wait_for 5 stats_printed "$before" || die "sluiced did not answer SIGUSR1"
+	STATS=$(grep "^sluiced: stats" "$SLUICED_LOG" | tail -n 1)
+}
+stats_printed() { [ "$(grep -c "^sluiced: stats" "$SLUICED_LOG" || true)" -gt "$1" ]; }
+
+# settle WANT_IN: polls the counters until every message sluiced took in
+# (msg_in, at least WANT_IN) is delivered or dropped and msg_in has
+# stopped moving. The udp scenarios call it once sluice-blast is done, so
+# a message not yet in msg_in waits in the socket buffer and msg_in still
+# moves; the pcap scenario needs the whole capture taken in. Sets T_LAST (ns, first poll that saw the
+# final kafka_delivered), CPU_LAST and BROKER_CPU_LAST (ticks at T_LAST).
+settle() {
+	local want=$1 deadline=$((SECONDS + SETTLE_TIMEOUT))
+	local last_in=-1 last_del=-1 t cpu bcpu in del dropped
+	while :; do
+		t=$(now_ns)
+		cpu=$(cpu_ticks "$SLUICED_PID")
+		bcpu=$(cpu_ticks "$BROKER_PID")
+		stats_now
+		in=$(field "$STATS" msg_in)
+		del=$(field "$STATS" kafka_delivered)
+		dropped=$(field "$STATS" dropped)
+		if [ "$del" != "$last_del" ]; then
+			T_LAST=$t CPU_LAST=$cpu BROKER_CPU_LAST=$bcpu
+			last_del=$del
+		fi
+		if [ "$in" -ge "$want" ] && [ "$in" = "$last_in" ] &&
+			[ $((del + dropped)) -ge "$in" ]; then
+			return 0
+		fi
+		last_in=$in
+		[ "$SECONDS" -lt "$deadline" ] || die "sluiced did not settle: $STATS"
+		sleep "$POLL"
+	done
+}
+
+# stop_sluiced: SIGTERM, bounded wait, sets FINAL to the final counters.
+stop_sluiced() {
+	kill -TERM "$SLUICED_PID"
+	wait_for 60 sh -c "! kill -0 $SLUICED_PID 2>/dev/null" || die "sluiced did not stop"
+	wait "$SLUICED_PID" || die "sluiced exited with status $?"
+	FINAL=$(grep "^sluiced: final" "$SLUICED_LOG" | tail -n 1)
+	[ -n "$FINAL" ] || die "sluiced printed no final counters"
+}
+
+stop_broker() {
+	kill -TERM "$BROKER_PID"
+	wait "$BROKER_PID" || true
+}
+
+ROWS=()
+
+# row SCENARIO TARGET OFFERED SENT DELIVERED KDROPS SDROPS SECONDS BYTES CPU BCPU
+row() {
+	local loss rate mbs cpu_m bcpu_m
+	if [ "$5" -eq 0 ]; then
+		ROWS+=("| $1 | $2 | $3 | $4 | 0 | $6 | $7 | 100 | 0 | 0 | - | - |")
+		log "${ROWS[-1]}"
+		return
+	fi
+	loss=$(calc "%.2f" "($4 - $5) * 100 / $4")
+	rate=$(calc "%.0f" "$5 / $8")
+	mbs=$(calc "%.1f" "$9 / $8 / 1e6")
+	cpu_m=$(calc "%.2f" "${10} / $HZ / $5 * 1e6")
+	bcpu_m=$(calc "%.2f" "${11} / $HZ / $5 * 1e6")
+	ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 | $loss | $rate | $mbs | $cpu_m | $bcpu_m |")
+	log "${ROWS[-1]}"
+}
+
+# --- a) socket path -------------------------------------------------------
+udp_scenario() {
+	local rate=$1 name port bound summary sent offered t0 cpu0 bcpu0 rcv0 rcv1
+	local in0 bytes0 del received kdrops sdrops label target pace=()
+	name="udp_${rate}"
+	if [ "$rate" -eq 0 ]; then
+		bound=120
+		label="socket, flat out"
+		target="max"
+	else
+		bound=$((MESSAGES * 3 / rate + 30))
+		label="socket"
+		target=$rate
+		pace=(--rate "$rate")
+	fi
+	port=$(free_udp_port)
+	start_broker "$name"
+	start_sluiced "$name" "$SRC/deploy/examples/loopback.conf" \
+		--set "input.udp.listen=127.0.0.1:$port"
+	wait_for "$START_TIMEOUT" grep -q "listening on" "$SLUICED_LOG" || die "sluiced did not start"
+	# A probe first: the measurement starts with the producer connected
+	# and the topic's metadata known.
+	"$BLAST" udp --target "127.0.0.1:$port" --corpus "$CORPUS" --count 1 \
+		--hosts 1 >/dev/null
+	wait_for "$START_TIMEOUT" probe_delivered || die "probe message not delivered"
+	in0=$(field "$STATS" msg_in)
+	bytes0=$(field "$STATS" msg_bytes)
+	rcv0=$(rcvbuf_errors)
+	cpu0=$(cpu_ticks "$SLUICED_PID")
+	bcpu0=$(cpu_ticks "$BROKER_PID")
+	t0=$(now_ns)
+	summary=$("$BLAST" udp --target "127.0.0.1:$port" --corpus "$CORPUS" \
+		--count "$MESSAGES" "${pace[@]}" --threads "$THREADS" \
+		--duration "$bound" 2>"$WORK/$name.blast.err" | tail -n 1) ||
+		die "sluice-blast failed: $(cat "$WORK/$name.blast.err")"
+	echo "$summary" >"$WORK/$name.blast.log"
+	sent=$(field "$summary" sent)
+	offered=$(field "$summary" rate)
+	settle 0
+	rcv1=$(rcvbuf_errors)
+	stop_sluiced
+	stop_broker
+	del=$(($(field "$FINAL" kafka_delivered) - in0))
+	received=$(($(field "$FINAL" msg_in) - in0))
+	kdrops=$((rcv1 - rcv0))
+	sdrops=$(drops "$FINAL")
+	if [ $((received + kdrops)) -ne "$sent" ]; then
+		log "note: $name: sent $sent, sluiced received $received, kernel dropped $kdrops:" \
+			"other UDP traffic on this machine moved RcvbufErrors, or datagrams vanished"
+	fi
+	row "$label" "$target" "$offered" "$sent" "$del" "$kdrops" "$sdrops" \
+		"$(calc "%.6f" "($T_LAST - $t0) / 1e9")" \
+		"$(($(field "$FINAL" msg_bytes) - bytes0))" \
+		"$((CPU_LAST - cpu0))" "$((BROKER_CPU_LAST - bcpu0))"
+}
+probe_delivered() { stats_now; [ "$(field "$STATS" kafka_delivered)" -ge 1 ]; }
+
+# --- b) DPDK path ---------------------------------------------------------
+pcap_scenario() {
+	local name=pcap pcap="$WORK/bench.pcap" summary sent t0 cpu0 bcpu0 del sdrops
+	log "writing $MESSAGES messages to $pcap"
+	summary=$("$BLAST" pcap --out "$pcap" --corpus "$CORPUS" --count "$MESSAGES" \
+		--hosts "$PCAP_HOSTS" --sites "$PCAP_SITES" | tail -n 1) || die "sluice-blast pcap failed"
+	echo "$summary" >"$WORK/$name.blast.log"
+	sent=$(field "$summary" sent)
+	start_broker "$name"
+	start_sluiced "$name" "$SRC/deploy/examples/pcap.conf" \
+		--set "port.pcap0.devargs=net_pcap0,rx_pcap=$pcap,tx_pcap=/dev/null"
+	# Receiving starts right after the "listening" line: take the time,
+	# and the CPU spent so far (EAL and pool set-up) as the baseline.
+	wait_for "$START_TIMEOUT" grep -q "listening on" "$SLUICED_LOG" || die "sluiced did not start"
+	t0=$(now_ns)
+	cpu0=$(cpu_ticks "$SLUICED_PID")
+	bcpu0=$(cpu_ticks "$BROKER_PID")
+	settle "$sent"
+	stop_sluiced
+	stop_broker
+	del=$(field "$FINAL" kafka_delivered)
+	sdrops=$(drops "$FINAL")
+	if [ "$(field "$FINAL" msg_in)" -ne "$sent" ]; then
+		log "note: pcap: $sent messages in the capture, sluiced took in $(field "$FINAL" msg_in)"
+	fi
+	row "DPDK, net_pcap replay" "-" "-" "$sent" "$del" "-" "$sdrops" \
+		"$(calc "%.6f" "($T_LAST - $t0) / 1e9")" "$(field "$FINAL" msg_bytes)" \
+		"$((CPU_LAST - cpu0))" "$((BROKER_CPU_LAST - bcpu0))"
+	rm -f "$pcap"
+}
+
+for r in $RATES; do
+	log "socket path, rate ${r/#0/flat out}, $MESSAGES messages"
+	udp_scenario "$r"
+done
+log "DPDK path, $MESSAGES messages"
+pcap_scenario
+
+HEADER="| scenario | target msg/s | offered msg/s | sent | delivered | kernel drops | sluiced drops | loss % | msg/s | MB/s | sluiced CPU s / M msgs | broker CPU s / M msgs |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+TABLE=$(printf '%s\n' "$HEADER" "${ROWS[@]}")
+printf '%s\n' "$TABLE"
+
+if [ "$UPDATE_DOC" -eq 1 ]; then
+	DOC="$SRC/docs/benchmarks.md"
+	CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	{
+		echo "## Results"
+		echo
+		echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($CPU_MODEL), $(uname -r)."
+		echo "Command:"
+		echo
+		echo "    tests/perf/bench_ingest.sh BUILD_DIR --messages $MESSAGES --rates \"$RATES\" --threads $THREADS"
+		echo
+		echo "$(nproc) cores shared by everything: sluiced (1 run-to-completion lcore, its main"
+		echo "thread and librdkafka's threads), sluice-devbroker and sluice-blast."
+		echo
+		printf '%s\n' "$TABLE"
+	} >"$WORK/results.md"
+	/usr/bin/python3 - "$DOC" "$WORK/results.md" <<'PY'
+import re, sys
+doc, res = sys.argv[1], open(sys.argv[2]).read()
+text = open(doc).read()
+m = re.search(r"^## Results\n.*?(?=^## |\Z)", text, re.S | re.M)
+if m is None:
+    sys.exit("bench_ingest: no '## Results' section in " + doc)
+rest = text[m.end():]
+open(doc, "w").write(text[:m.start()] + res + ("\n" + rest if rest else ""))
+PY
+	log "results written to $DOC"
+fi

@@ -1,0 +1,442 @@
+/* sl_blast_udp.c: sluice-blast's udp mode. T threads, each with its own
+ * connected UDP socket, format batches of messages and hand them to the
+ * kernel with one sendmmsg call per batch. Host h is always sent by
+ * thread h % T, so each simulated host has one source address and port
+ * and its messages leave in sequence order.
+ *
+ * Pacing (--rate) is a token bucket per thread that refills continuously
+ * and holds at most about 2 ms of messages; a thread sends at most 1 ms
+ * worth of messages per call, so the offered load is steady at the
+ * millisecond scale instead of arriving in bursts. */
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sl_blast.h"
+
+#define UDP_MONITOR_NS 100000000L
+/* Largest share of a second one paced send call may carry (1 ms), and
+ * the most a thread may save up while it waits (2 ms). */
+#define UDP_SLICE_PER_S 1000u
+#define UDP_DEPTH_PER_S 500u
+
+/* One sending thread. Everything above `sent` is set before the thread
+ * starts and read-only afterwards, except gen, seq, msgs, iov and bufs,
+ * which only the thread touches. The counters below are written by the
+ * thread alone (relaxed atomic stores) and read by the monitor; they sit
+ * on their own cache line so the reads do not slow the writer. */
+struct udp_thread {
+	pthread_t tid;
+	struct udp_run *run;
+	unsigned idx;
+	int fd;
+	unsigned n_hosts;
+	uint64_t *seq;
+	uint64_t quota;         /* UINT64_MAX: no --count */
+	uint64_t rate;
+	struct sl_blast_gen gen;
+	size_t room;
+	char *bufs;
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+
+	_Alignas(64) uint64_t sent;
+	uint64_t bytes;
+	uint64_t errors;
+	uint64_t first_ns;
+	uint64_t last_ns;
+	int done;
+	int fatal_errno;
+};
+
+/* State of one udp run. threads[0..n_threads) exist once run_udp() set
+ * them up; abort is set (atomically) when a thread hit a fatal error, so
+ * the others stop too. */
+struct udp_run {
+	const struct sl_blast_opts *o;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	uint64_t deadline_ns;
+	int abort;
+	unsigned n_threads;
+	struct udp_thread *threads;
+};
+
+/* Splits "HOST:PORT" or "[HOST]:PORT" into host and port. Returns 0, or
+ * -1 when it is neither. */
+static int
+split_target(const char *target, char *host, size_t hostlen, char *port,
+	     size_t portlen)
+{
+	const char *colon, *h = target;
+	size_t n;
+	char *end;
+	unsigned long p;
+
+	if (target[0] == '[') {
+		const char *close = strchr(target, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		h = target + 1;
+		n = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(target, ':');
+		if (colon == NULL || memchr(target, ':', (size_t)(colon - target)))
+			return -1;
+		n = (size_t)(colon - target);
+	}
+	if (n == 0 || n >= hostlen || strlen(colon + 1) >= portlen)
+		return -1;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+	    p == 0 || p > 65535)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	strcpy(port, colon + 1);
+	return 0;
+}
+
+static int
+udp_check(const struct sl_blast_opts *o)
+{
+	char host[256], port[8];
+
+	if (split_target(o->target, host, sizeof(host), port, sizeof(port)) != 0) {
+		fprintf(stderr, "sluice-blast: bad --target \"%s\": want "
+			"HOST:PORT or [IPV6]:PORT\n", o->target);
+		return -1;
+	}
+	if (o->threads > o->hosts) {
+		fprintf(stderr, "sluice-blast: --threads %u exceeds --hosts %u: "
+			"each host is sent by one thread\n", o->threads, o->hosts);
+		return -1;
+	}
+	if (o->rate != 0 && o->rate < o->threads) {
+		fprintf(stderr, "sluice-blast: --rate %llu is below one message "
+			"per second per thread\n", (unsigned long long)o->rate);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+resolve(struct udp_run *r)
+{
+	struct addrinfo hints, *ai;
+	char host[256], port[8];
+	int rc;
+
+	split_target(r->o->target, host, sizeof(host), port, sizeof(port));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc != 0) {
+		fprintf(stderr, "sluice-blast: udp %s: %s\n", r->o->target,
+			gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&r->addr, ai->ai_addr, ai->ai_addrlen);
+	r->addr_len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int
+run_stopping(struct udp_run *r)
+{
+	return sl_blast_stopping() || __atomic_load_n(&r->abort, __ATOMIC_RELAXED);
+}
+
+static void
+sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(ns / 1000000000u),
+		.tv_nsec = (long)(ns % 1000000000u),
+	};
+
+	/* An early wake-up (signal) only means one more look at the clock. */
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+/* Formats n messages and sends them. Transient failures (ENOBUFS, EAGAIN)
+ * are counted and retried; returns 0, or -1 with t->fatal_errno set. When
+ * the run stops during retries the rest of the batch is not sent: those
+ * are the last messages of their hosts, so no host shows a gap. */
+static int
+send_batch(struct udp_thread *t, unsigned n, unsigned *host_k)
+{
+	uint64_t now = sl_blast_wall_ns(), bytes = 0;
+	unsigned i, done = 0;
+	int sent;
+
+	for (i = 0; i < n; i++) {
+		unsigned host = t->idx + *host_k * t->run->n_threads;
+
+		t->iov[i].iov_len = sl_blast_gen_next(&t->gen, host,
+						      t->seq[*host_k]++, now,
+						      t->iov[i].iov_base);
+		if (++*host_k == t->n_hosts)
+			*host_k = 0;
+	}
+	while (done < n) {
+		sent = sendmmsg(t->fd, t->msgs + done, n - done, 0);
+		if (sent == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != ENOBUFS && errno != EAGAIN &&
+			    errno != EWOULDBLOCK) {
+				t->fatal_errno = errno;
+				return -1;
+			}
+			__atomic_store_n(&t->errors, t->errors + 1, __ATOMIC_RELAXED);
+			if (run_stopping(t->run))
+				break;
+			sched_yield();
+			continue;
+		}
+		for (i = done; i < done + (unsigned)sent; i++)
+			bytes += t->iov[i].iov_len;
+		done += (unsigned)sent;
+	}
+	__atomic_store_n(&t->sent, t->sent + done, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->bytes, t->bytes + bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->last_ns, sl_blast_mono_ns(), __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void *
+udp_thread_main(void *arg)
+{
+	struct udp_thread *t = arg;
+	struct udp_run *r = t->run;
+	unsigned batch = r->o->batch, host_k = 0, want;
+	uint64_t slice = batch, depth = 0, now, last;
+	double tokens = 0.0;
+
+	if (t->rate != 0) {
+		slice = t->rate / UDP_SLICE_PER_S;
+		slice = slice < 1 ? 1 : slice > batch ? batch : slice;
+		depth = t->rate / UDP_DEPTH_PER_S;
+		if (depth < 2 * slice)
+			depth = 2 * slice;
+		tokens = (double)slice;
+	}
+	last = sl_blast_mono_ns();
+	__atomic_store_n(&t->first_ns, last, __ATOMIC_RELAXED);
+	while (!run_stopping(r)) {
+		uint64_t left = t->quota - t->sent;
+
+		if (left == 0)
+			break;
+		want = (unsigned)(left < slice ? left : slice);
+		now = sl_blast_mono_ns();
+		if (r->deadline_ns != 0 && now >= r->deadline_ns)
+			break;
+		if (t->rate != 0) {
+			tokens += (double)(now - last) * (double)t->rate / 1e9;
+			if (tokens > (double)depth)
+				tokens = (double)depth;
+			last = now;
+			if (tokens < want) {
+				sleep_ns((uint64_t)(((double)want - tokens) * 1e9 /
+						    (double)t->rate) + 1);
+				continue;
+			}
+			tokens -= want;
+		}
+		if (send_batch(t, want, &host_k) != 0) {
+			__atomic_store_n(&r->abort, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Sets up thread i: its hosts, quota, rate, socket and buffers. Returns
+ * 0, or -1 after printing why. */
+static int
+thread_init(struct udp_run *r, unsigned i)
+{
+	const struct sl_blast_opts *o = r->o;
+	struct udp_thread *t = &r->threads[i];
+	unsigned n = r->n_threads, b;
+
+	t->run = r;
+	t->idx = i;
+	t->fd = -1;
+	t->n_hosts = o->hosts / n + (i < o->hosts % n);
+	t->quota = o->count == 0 ? UINT64_MAX : o->count / n + (i < o->count % n);
+	t->rate = o->rate / n + (i < o->rate % n);
+	/* Threads start at different corpus lines so they do not all send
+	 * the same text at the same time. */
+	sl_blast_gen_init(&t->gen, o->corpus, o->format, o->sites,
+			  o->corpus->n_lines / n * i);
+	t->room = sl_blast_gen_room(&t->gen);
+	t->seq = calloc(t->n_hosts, sizeof(*t->seq));
+	t->bufs = malloc((size_t)o->batch * t->room);
+	t->msgs = calloc(o->batch, sizeof(*t->msgs));
+	t->iov = calloc(o->batch, sizeof(*t->iov));
+	if (t->seq == NULL || t->bufs == NULL || t->msgs == NULL ||
+	    t->iov == NULL) {
+		fprintf(stderr, "sluice-blast: udp: out of memory\n");
+		return -1;
+	}
+	for (b = 0; b < t->n_hosts; b++)
+		t->seq[b] = 1;
+	for (b = 0; b < o->batch; b++) {
+		t->iov[b].iov_base = t->bufs + (size_t)b * t->room;
+		t->msgs[b].msg_hdr.msg_iov = &t->iov[b];
+		t->msgs[b].msg_hdr.msg_iovlen = 1;
+	}
+	t->fd = socket(r->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (t->fd == -1) {
+		fprintf(stderr, "sluice-blast: udp: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	/* Connected: the kernel routes once, and an ICMP port unreachable
+	 * comes back as ECONNREFUSED instead of silent loss. */
+	if (connect(t->fd, (const struct sockaddr *)&r->addr, r->addr_len) == -1) {
+		fprintf(stderr, "sluice-blast: udp %s: connect: %s\n", o->target,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+thread_free(struct udp_thread *t)
+{
+	if (t->fd != -1)
+		close(t->fd);
+	free(t->seq);
+	free(t->bufs);
+	free(t->msgs);
+	free(t->iov);
+}
+
+/* Sums the threads' counters into res. Returns how many have finished. */
+static unsigned
+collect(struct udp_run *r, struct sl_blast_result *res)
+{
+	uint64_t first = UINT64_MAX, last = 0;
+	unsigned i, done = 0;
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < r->n_threads; i++) {
+		struct udp_thread *t = &r->threads[i];
+		uint64_t sent = __atomic_load_n(&t->sent, __ATOMIC_RELAXED);
+		uint64_t f = __atomic_load_n(&t->first_ns, __ATOMIC_RELAXED);
+		uint64_t l = __atomic_load_n(&t->last_ns, __ATOMIC_RELAXED);
+
+		done += (unsigned)__atomic_load_n(&t->done, __ATOMIC_ACQUIRE);
+		res->sent += sent;
+		res->bytes += __atomic_load_n(&t->bytes, __ATOMIC_RELAXED);
+		res->errors += __atomic_load_n(&t->errors, __ATOMIC_RELAXED);
+		if (sent == 0)
+			continue;
+		if (f < first)
+			first = f;
+		if (l > last)
+			last = l;
+	}
+	if (last > first)
+		res->seconds = (double)(last - first) / 1e9;
+	return done;
+}
+
+static int
+udp_run(const struct sl_blast_opts *o, struct sl_blast_result *res)
+{
+	struct udp_run r = { .o = o, .n_threads = o->threads };
+	struct sl_blast_progress prog;
+	const struct timespec tick = { .tv_nsec = UDP_MONITOR_NS };
+	unsigned i, started = 0;
+	int rc = -1;
+
+	if (resolve(&r) != 0)
+		return -1;
+	r.threads = aligned_alloc(_Alignof(struct udp_thread),
+				  sizeof(*r.threads) * r.n_threads);
+	if (r.threads == NULL) {
+		fprintf(stderr, "sluice-blast: udp: out of memory\n");
+		return -1;
+	}
+	memset(r.threads, 0, sizeof(*r.threads) * r.n_threads);
+	for (i = 0; i < r.n_threads; i++)
+		r.threads[i].fd = -1;
+	for (i = 0; i < r.n_threads; i++)
+		if (thread_init(&r, i) != 0)
+			goto out;
+
+	if (o->duration_ns != 0)
+		r.deadline_ns = sl_blast_mono_ns() + o->duration_ns;
+	sl_blast_progress_start(&prog, sl_blast_mono_ns());
+	for (; started < r.n_threads; started++) {
+		int err = pthread_create(&r.threads[started].tid, NULL,
+					 udp_thread_main, &r.threads[started]);
+
+		if (err != 0) {
+			fprintf(stderr, "sluice-blast: udp: thread: %s\n",
+				strerror(err));
+			__atomic_store_n(&r.abort, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	while (collect(&r, res) < started) {
+		sl_blast_progress_update(&prog, "udp", res->sent, res->bytes,
+					 res->errors);
+		nanosleep(&tick, NULL);
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(r.threads[i].tid, NULL);
+	sl_blast_progress_end(&prog);
+	collect(&r, res);
+	rc = started == r.n_threads ? 0 : -1;
+	for (i = 0; i < started; i++) {
+		if (r.threads[i].fatal_errno == 0)
+			continue;
+		fprintf(stderr, "sluice-blast: udp %s: sendmmsg: %s%s\n",
+			o->target, strerror(r.threads[i].fatal_errno),
+			r.threads[i].fatal_errno == ECONNREFUSED ?
+			" (nothing listens there)" : "");
+		rc = -1;
+		break;
+	}
+out:
+	for (i = 0; i < r.n_threads; i++)
+		thread_free(&r.threads[i]);
+	free(r.threads);
+	return rc;
+}
+
+const struct sl_blast_mode sl_blast_mode_udp = {
+	.name = "udp",
+	.synopsis = "--target HOST:PORT [--corpus DIR|--file FILE] [--count N]\n"
+		    "                   [--rate MSGS_PER_S] [--threads T] "
+		    "[--sites S] [--hosts H]\n"
+		    "                   [--format 3164|5424] [--batch B] "
+		    "[--duration SECONDS]",
+	.options = SL_BLAST_OPT_TARGET | SL_BLAST_OPT_CORPUS | SL_BLAST_OPT_FILE |
+		   SL_BLAST_OPT_COUNT | SL_BLAST_OPT_RATE | SL_BLAST_OPT_THREADS |
+		   SL_BLAST_OPT_SITES | SL_BLAST_OPT_HOSTS | SL_BLAST_OPT_FORMAT |
+		   SL_BLAST_OPT_BATCH | SL_BLAST_OPT_DURATION,
+	.required = SL_BLAST_OPT_TARGET,
+	.check = udp_check,
+	.run = udp_run,
+};
