@@ -92,6 +92,19 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	count_error(k, m->err);
 }
 
+/* librdkafka's own log lines (from its threads) go where sluice's go, at
+ * the same level: syslog levels 0..7 are RTE_LOG_EMERG..RTE_LOG_DEBUG
+ * minus one. */
+static void
+on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	uint32_t rte_level = level < 0 ? RTE_LOG_EMERG :
+		level > 7 ? RTE_LOG_DEBUG : (uint32_t)level + 1;
+
+	rte_log(rte_level, sl_logtype, "sluice: kafka %s: %s: %s\n",
+		rd_kafka_name(rk), fac, buf);
+}
+
 static int
 conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
 	 char *err, size_t errlen)
@@ -141,6 +154,7 @@ sl_kafka_new(unsigned id, const char *brokers,
 		if (conf_set(conf, props[i].key, props[i].value, err, errlen) != 0)
 			goto fail;
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_opaque(conf, k);
 	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
 	if (k->rk == NULL) {
@@ -271,6 +285,18 @@ sl_kafka_drain(struct sl_kafka *k, int timeout_ms)
 	 * so every one is counted. */
 	rd_kafka_poll(k->rk, 0);
 	return left;
+}
+
+void
+sl_kafka_print_errors(const struct sl_kafka *k, FILE *f, const char *label)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n_errors; i++)
+		fprintf(f, "%s producer=%u reason=%s count=%" PRIu64 "%s\n", label,
+			k->id, rd_kafka_err2name(k->errors[i].err),
+			k->errors[i].count,
+			i == SL_KAFKA_ERR_SLOTS - 1 ? " (and later reasons)" : "");
 }
 
 void

@@ -47,6 +47,11 @@ int sl_kafka_outstanding(const struct sl_kafka *k);
  * SL_DROP_SHUTDOWN). Returns the number purged. */
 int sl_kafka_drain(struct sl_kafka *k, int timeout_ms);
 
+/* Writes one line per librdkafka error that failed deliveries on k, with
+ * its count, prefixed by label. Call only while k's worker is stopped. */
+void sl_kafka_print_errors(const struct sl_kafka *k, FILE *f,
+			   const char *label);
+
 /* Destroys the producer (call sl_kafka_drain first). */
 void sl_kafka_free(struct sl_kafka *k);
 

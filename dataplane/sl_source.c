@@ -1,10 +1,13 @@
 /* sl_source.c: per-worker source table on rte_hash. */
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_malloc.h>
 
+#include "sl_meta.h"
 #include "sl_source.h"
 
 struct sl_source_table *
@@ -78,4 +81,52 @@ sl_source_get(struct sl_source_table *t, const struct sl_addr *a,
 	s->addr = key;
 	s->hash = hash;
 	return s;
+}
+
+static int
+busier_first(const void *a, const void *b)
+{
+	const struct sl_source *x = *(const struct sl_source *const *)a;
+	const struct sl_source *y = *(const struct sl_source *const *)b;
+
+	return x->msgs_in < y->msgs_in ? 1 : x->msgs_in > y->msgs_in ? -1 : 0;
+}
+
+static void
+print_one(FILE *f, const char *label, const char *host,
+	  const struct sl_source *s)
+{
+	fprintf(f, "%s host=%s in=%" PRIu64 " bytes=%" PRIu64 " delivered=%"
+		PRIu64 " failed=%" PRIu64 " unacked=%" PRIu64 "\n", label, host,
+		s->msgs_in, s->bytes_in, s->delivered, s->failed,
+		s->msgs_in - s->delivered - s->failed);
+}
+
+void
+sl_source_table_print(const struct sl_source_table *t, FILE *f,
+		      const char *label, unsigned max)
+{
+	const struct sl_source **order;
+	const struct sl_source *over = &t->entries[t->capacity];
+	char host[SL_ADDR_STRLEN];
+	unsigned i, n = 0;
+
+	order = malloc(sizeof(*order) * (t->used + 1));
+	if (order == NULL) {
+		fprintf(f, "%s (out of memory listing %u sources)\n", label, t->used);
+		return;
+	}
+	for (i = 0; i < t->capacity && n < t->used; i++)
+		if (t->entries[i].addr.family != 0)
+			order[n++] = &t->entries[i];
+	qsort(order, n, sizeof(*order), busier_first);
+	for (i = 0; i < n && i < max; i++) {
+		sl_addr_format_ip(&order[i]->addr, host);
+		print_one(f, label, host, order[i]);
+	}
+	if (n > max)
+		fprintf(f, "%s ... %u more source(s)\n", label, n - max);
+	if (over->msgs_in != 0)
+		print_one(f, label, "(beyond max_sources)", over);
+	free(order);
 }

@@ -43,6 +43,7 @@
 #include "sl_meta.h"
 #include "sl_ring.h"
 #include "sl_sockudp.h"
+#include "sl_source.h"
 #include "sl_stats.h"
 #include "sl_worker.h"
 
@@ -313,12 +314,15 @@ cpu_list(const char *spec, unsigned *cpus, unsigned max)
 	return (int)n;
 }
 
+/* Returns 1 when EAL can use hugepages here: some are free and a
+ * hugetlbfs is mounted (EAL needs both). */
 static int
-hugepages_free(void)
+hugepages_usable(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
+	char line[256];
 	long free_pages = 0;
+	int mounted = 0;
 
 	if (f == NULL)
 		return 0;
@@ -326,7 +330,15 @@ hugepages_free(void)
 		if (sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
 			break;
 	fclose(f);
-	return free_pages > 0;
+	if (free_pages <= 0)
+		return 0;
+	f = fopen("/proc/mounts", "r");
+	if (f == NULL)
+		return 0;
+	while (!mounted && fgets(line, sizeof(line), f) != NULL)
+		mounted = strstr(line, " hugetlbfs ") != NULL;
+	fclose(f);
+	return mounted;
 }
 
 /* Splits the next word off s in place: words are separated by blanks, and
@@ -386,7 +398,7 @@ eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
 	argv[argc++] = lcores;
 	argv[argc++] = prefix;
 	if (c->eal_hugepages == SL_HUGEPAGES_NO ||
-	    (c->eal_hugepages == SL_HUGEPAGES_AUTO && !hugepages_free())) {
+	    (c->eal_hugepages == SL_HUGEPAGES_AUTO && !hugepages_usable())) {
 		snprintf(memory, sizeof(memory), "%u", c->eal_memory_mb);
 		argv[argc++] = (char *)(uintptr_t)"--no-huge";
 		argv[argc++] = (char *)(uintptr_t)"-m";
@@ -634,6 +646,15 @@ static void
 teardown(struct daemon_state *d)
 {
 	unsigned i, left;
+
+	for (i = 0; i < d->n_workers; i++) {
+		if (d->workers[i] == NULL)
+			continue;
+		sl_source_table_print(d->workers[i]->sources, stdout,
+				      "sluiced: source", 64);
+		sl_kafka_print_errors(d->workers[i]->kafka, stdout,
+				      "sluiced: kafka failures");
+	}
 
 	for (i = 0; i < d->n_workers; i++)
 		sl_worker_free(d->workers[i]);

@@ -274,7 +274,7 @@ pcap_run(const struct sl_blast_opts *o, struct sl_blast_result *res)
 	}
 	r.dumper = pcap_dump_open(p, o->out);
 	if (r.dumper == NULL) {
-		fprintf(stderr, "sluice-blast: %s: %s\n", o->out, pcap_geterr(p));
+		fprintf(stderr, "sluice-blast: pcap: %s\n", pcap_geterr(p));
 		goto out;
 	}
 	f = pcap_dump_file(r.dumper);

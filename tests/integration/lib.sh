@@ -9,7 +9,7 @@ set -euo pipefail
 SL_BUILD=${1:?usage: $0 BUILD_DIR}
 SL_BUILD=$(cd "$SL_BUILD" && pwd)
 SL_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-SL_TEST=$(basename "$0" .sh)
+SL_TEST=${SL_TEST_NAME:-$(basename "$0" .sh)}
 SL_WORK="$SL_BUILD/tests/integration/work/$SL_TEST"
 SL_CORPUS="$SL_BUILD/tests/unit/corpus"
 SL_PY=/usr/bin/python3
@@ -74,18 +74,26 @@ sl_devbroker() {
 }
 
 # sl_sluiced CONFIG [--set ...]...: starts sluiced in the background with a
-# unique EAL file prefix; sets SL_SLUICED_PID; waits until it listens.
+# unique EAL file prefix and the overrides in $SL_EXTRA (how meson runs a
+# test in another shape, e.g. pipeline mode); sets SL_SLUICED_PID; waits
+# until it listens.
 sl_sluiced() {
 	local conf=$1
 	shift
 	"$SL_BUILD/sluiced" --config "$conf" \
 		--set "eal.file_prefix=sl_${SL_TEST}_$$" \
-		--set stats.interval=0 "$@" \
+		--set stats.interval=0 "$@" ${SL_EXTRA:-} \
 		>"$SL_WORK/sluiced.log" 2>&1 &
 	SL_SLUICED_PID=$!
 	SL_PIDS+=("$SL_SLUICED_PID")
-	sl_wait_for 30 grep -qs "sluice: listening on" "$SL_WORK/sluiced.log" ||
-		sl_fail "sluiced did not start"
+	sl_wait_for 30 sl_sluiced_ready || sl_fail "sluiced did not start"
+}
+
+sl_sluiced_ready() {
+	grep -qs "sluice: listening on" "$SL_WORK/sluiced.log" && return 0
+	kill -0 "$SL_SLUICED_PID" 2>/dev/null ||
+		sl_fail "sluiced exited during start-up"
+	return 1
 }
 
 # sl_sluiced_stop: SIGTERM, waits for the exit (bounded), checks status 0.

@@ -4,7 +4,7 @@
 # the embedded broker. Every good message comes back byte-identical and in
 # per-source order; every bad frame is counted under its reason; ARP and
 # ICMP echo for the appliance's address are answered.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.sh" "$@"
 
 "$SL_PY" "$SL_SRC/tests/integration/mkpcap.py" --corpus "$SL_CORPUS" \
 	--out "$SL_WORK/in.pcap" --expected "$SL_WORK/expected.json" --bad \
@@ -18,8 +18,7 @@ sl_sluiced "$SL_SRC/deploy/examples/pcap.conf" \
 	--set kafka.brokers="$SL_BROKERS" \
 	--set dataplane.max_message=4096 \
 	--set dataplane.frag_ttl=500ms \
-	--set port.pcap0.address6=2001:db8::1 \
-	${SL_PCAP_EXTRA:-}
+	--set port.pcap0.address6=2001:db8::1
 sl_cat logs "$total" "$SL_WORK/got.jsonl" --format json
 "$SL_PY" "$SL_SRC/tests/integration/verify.py" "$SL_WORK/expected.json" "$SL_WORK/got.jsonl"
 

@@ -23,4 +23,6 @@ sl_sluiced_stop
 sl_expect_stat msg_in "$total"
 sl_expect_stat kafka_delivered "$total"
 sl_expect_stat dropped 0
+grep -q "sluiced: source host=127.0.0.1 in=$total bytes=[0-9]* delivered=$total failed=0 unacked=0" \
+	"$SL_WORK/sluiced.log" || sl_fail "per-source counters wrong"
 sl_log "PASS: $total messages"

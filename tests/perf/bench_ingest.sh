@@ -67,6 +67,7 @@ done
 rm -rf "$WORK"
 mkdir -p "$WORK"
 PIDS=()
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log() { printf 'bench_ingest: %s\n' "$*" >&2; }
 die() { log "FAILED: $*"; log "logs in $WORK"; exit 1; }
@@ -79,6 +80,8 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
+	# EAL leaves its runtime directory behind; these are ours alone.
+	rm -rf /var/run/dpdk/bench_*_"$$"
 }
 trap cleanup EXIT
 
@@ -324,7 +327,8 @@ if [ "$UPDATE_DOC" -eq 1 ]; then
 	{
 		echo "## Results"
 		echo
-		echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($CPU_MODEL), $(uname -r)."
+		echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($CPU_MODEL), Linux $(uname -r),"
+		echo "load average $LOADAVG when it started."
 		echo "Command:"
 		echo
 		echo "    tests/perf/bench_ingest.sh BUILD_DIR --messages $MESSAGES --rates \"$RATES\" --threads $THREADS"

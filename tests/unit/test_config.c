@@ -354,7 +354,7 @@ static const struct key_case key_cases[] = {
 	{ "dataplane", "mbufs", { "1023", "16777216" }, "1022", "must be 1023..16777216" },
 	{ "dataplane", "mbufs", { "65535" }, "16777217", "must be 1023..16777216" },
 	{ "dataplane", "mbuf_cache", { "0", "512" }, "513", "must be 0..512" },
-	{ "dataplane", "mbuf_size", { "1024", "9k" }, "1023", "must be a size 1024..65535" },
+	{ "dataplane", "mbuf_size", { "1024", "9k" }, "1023", "must be a size 1k..65535" },
 	{ "dataplane", "max_message", { "64", "65535", "1k", "63K" }, "64k", "must be a size 64..65535" },
 	{ "dataplane", "max_message", { "2048" }, "63", "must be a size 64..65535" },
 	{ "dataplane", "max_message", { "2048" }, "1kb", "must be a size" },
