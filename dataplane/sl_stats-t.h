@@ -30,6 +30,7 @@ enum sl_drop_reason {
 	SL_DROP_KAFKA_REJECTED, /* produce() refused it (not queue-full) */
 	SL_DROP_KAFKA_FAILED,   /* delivery report carried an error */
 	SL_DROP_SHUTDOWN,       /* still queued when the shutdown bound ran out */
+	SL_DROP_SOCKET_FULL,    /* kernel socket buffer overflowed (SO_RXQ_OVFL) */
 	SL_DROP__COUNT
 };
 

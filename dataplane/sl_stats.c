@@ -20,6 +20,7 @@ static const char *const drop_names[SL_DROP__COUNT] = {
 	[SL_DROP_KAFKA_REJECTED] = "kafka_rejected",
 	[SL_DROP_KAFKA_FAILED] = "kafka_failed",
 	[SL_DROP_SHUTDOWN] = "shutdown",
+	[SL_DROP_SOCKET_FULL] = "socket_full",
 };
 
 const char *

@@ -5,8 +5,10 @@
 #                        embedded Kafka, send it the corpus with logger, show
 #                        the counters and messages read back from Kafka
 #   deploy/dev.sh test   install what is missing, build, run every test (unit,
-#                        integration, and the unit tests again under ASan and
-#                        UBSan); ends with "N passed, N failed"
+#                        integration, the unit tests again under ASan and
+#                        UBSan, and the libFuzzer targets for a bounded
+#                        time, SL_FUZZ_SECONDS each, default 30); ends with
+#                        "N passed, N failed"
 #
 # Both are idempotent and run as root on a fresh Debian 12 machine.
 set -euo pipefail
@@ -14,6 +16,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SLUICE_BUILD:-$SRC/build}
 BUILD_ASAN=${SLUICE_BUILD_ASAN:-$SRC/build-asan}
+BUILD_FUZZ=${SLUICE_BUILD_FUZZ:-$SRC/build-fuzz}
 CORPUS=${SLUICE_CORPUS:-$SRC/../shared/corpus}
 
 # Debian packages: build, run, and the real peers the tests use.
@@ -22,6 +25,7 @@ PACKAGES=(
 	libdpdk-dev dpdk librdkafka-dev liblz4-dev libcmocka-dev libpcap-dev
 	libhugetlbfs-bin kcat rsyslog bsdutils iproute2 iputils-ping ethtool
 	procps python3 python3-scapy
+	clang libclang-rt-14-dev
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
@@ -127,6 +131,12 @@ run_tests() {
 	configure "$BUILD_ASAN" -Dcorpus="$CORPUS" -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dintegration=false
 	ninja -C "$BUILD_ASAN"
+	# libFuzzer needs clang; its runtime is in libclang-rt-14-dev, which
+	# clang only recommends.
+	CC=clang configure "$BUILD_FUZZ" -Dcorpus="$CORPUS" -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dintegration=false -Dtests=true
+	ninja -C "$BUILD_FUZZ"
 	log "unit and integration tests"
 	meson test -C "$BUILD" --no-rebuild --print-errorlogs || rc=1
 	log "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
@@ -134,8 +144,12 @@ run_tests() {
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C "$BUILD_ASAN" --no-rebuild --print-errorlogs \
 		--suite unit || rc=1
+	log "fuzz targets, ${SL_FUZZ_SECONDS:-30} s each"
+	meson test -C "$BUILD_FUZZ" --suite fuzz --no-rebuild --print-errorlogs ||
+		rc=1
 	read -r passed failed skipped < <(count_results \
-		"$BUILD/meson-logs/testlog.json" "$BUILD_ASAN/meson-logs/testlog.json")
+		"$BUILD/meson-logs/testlog.json" "$BUILD_ASAN/meson-logs/testlog.json" \
+		"$BUILD_FUZZ/meson-logs/testlog.json")
 	if [ "$skipped" -gt 0 ]; then
 		echo "$passed passed, $failed failed, $skipped skipped"
 	else

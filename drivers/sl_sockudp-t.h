@@ -18,7 +18,9 @@
  * mbufs[i] is allocated for every i < burst whose slot is armed (iov[i][0]
  * points into it); a datagram that does not fit in its mbuf spills into
  * overflow + i * SL_SOCKUDP_MAX_DGRAM and is copied into chained mbufs,
- * so small datagrams land in their mbuf with no copy at all. */
+ * so small datagrams land in their mbuf with no copy at all; kernel_drops
+ * is the last drop count the kernel reported, so only its increase is
+ * counted (as SL_DROP_SOCKET_FULL). */
 struct sl_sockudp {
 	int fd;
 	unsigned burst;
@@ -31,6 +33,13 @@ struct sl_sockudp {
 	struct mmsghdr msgs[SL_BURST_MAX];
 	struct iovec iov[SL_BURST_MAX][2];
 	struct sockaddr_storage from[SL_BURST_MAX];
+	/* SO_RXQ_OVFL: the kernel's running count of datagrams this socket
+	 * dropped for want of buffer, delivered as a control message. */
+	union {
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} control[SL_BURST_MAX];
+	uint32_t kernel_drops;
 };
 
 #endif

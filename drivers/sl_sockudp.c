@@ -74,6 +74,11 @@ sl_sockudp_open(const struct sl_addr *listen, unsigned rcvbuf, unsigned burst,
 			 strerror(errno));
 		goto fail;
 	}
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) == -1) {
+		snprintf(err, errlen, "udp %s: SO_RXQ_OVFL: %s", text,
+			 strerror(errno));
+		goto fail;
+	}
 	/* SO_RCVBUFFORCE ignores net.core.rmem_max (root only); fall back to
 	 * SO_RCVBUF, which the kernel silently caps, for other users. */
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == -1 &&
@@ -139,6 +144,8 @@ arm(struct sl_sockudp *s)
 			.msg_namelen = sizeof(s->from[i]),
 			.msg_iov = s->iov[i],
 			.msg_iovlen = 2,
+			.msg_control = s->control[i].buf,
+			.msg_controllen = sizeof(s->control[i].buf),
 		};
 	}
 	return i;
@@ -170,6 +177,28 @@ spill(struct sl_sockudp *s, unsigned i, struct rte_mbuf *head, uint32_t rest)
 		rest -= n;
 	}
 	return 0;
+}
+
+/* Counts the kernel's socket drops reported with datagram i. The count
+ * is cumulative and wraps at 2^32; unsigned subtraction handles that. */
+static void
+count_kernel_drops(struct sl_sockudp *s, unsigned i)
+{
+	struct msghdr *h = &s->msgs[i].msg_hdr;
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		uint32_t total;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
+			continue;
+		memcpy(&total, CMSG_DATA(c), sizeof(total));
+		if (total != s->kernel_drops) {
+			SL_STAT_DROP(s->stats, SL_DROP_SOCKET_FULL,
+				     (uint32_t)(total - s->kernel_drops));
+			s->kernel_drops = total;
+		}
+	}
 }
 
 static void
@@ -218,6 +247,7 @@ sl_sockudp_rx(struct sl_sockudp *s, struct rte_mbuf **out, uint64_t rx_ns)
 		struct sl_meta *meta;
 
 		bytes += len;
+		count_kernel_drops(s, i);
 		if (len == 0) {
 			SL_STAT_DROP(s->stats, SL_DROP_EMPTY, 1);
 			continue;

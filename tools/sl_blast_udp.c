@@ -174,7 +174,8 @@ sleep_ns(uint64_t ns)
 }
 
 /* Formats n messages and sends them. Transient failures (ENOBUFS, EAGAIN)
- * are counted and retried; returns 0, or -1 with t->fatal_errno set. When
+ * are counted and retried; returns 0, or -1 with t->fatal_errno set (what
+ * went out before the error is counted either way). When
  * the run stops during retries the rest of the batch is not sent: those
  * are the last messages of their hosts, so no host shows a gap. */
 static int
@@ -182,7 +183,7 @@ send_batch(struct udp_thread *t, unsigned n, unsigned *host_k)
 {
 	uint64_t now = sl_blast_wall_ns(), bytes = 0;
 	unsigned i, done = 0;
-	int sent;
+	int sent, rc = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned host = t->idx + *host_k * t->run->n_threads;
@@ -201,7 +202,8 @@ send_batch(struct udp_thread *t, unsigned n, unsigned *host_k)
 			if (errno != ENOBUFS && errno != EAGAIN &&
 			    errno != EWOULDBLOCK) {
 				t->fatal_errno = errno;
-				return -1;
+				rc = -1;
+				break;
 			}
 			__atomic_store_n(&t->errors, t->errors + 1, __ATOMIC_RELAXED);
 			if (run_stopping(t->run))
@@ -216,7 +218,7 @@ send_batch(struct udp_thread *t, unsigned n, unsigned *host_k)
 	__atomic_store_n(&t->sent, t->sent + done, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->bytes, t->bytes + bytes, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->last_ns, sl_blast_mono_ns(), __ATOMIC_RELAXED);
-	return 0;
+	return rc;
 }
 
 static void *

@@ -76,7 +76,8 @@ def config(d):
 def pkt(d):
     from scapy.all import (ARP, Dot1AD, Dot1Q, Ether, ICMP, ICMPv6EchoRequest,
                            ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, IP, IPv6,
-                           IPv6ExtHdrHopByHop, UDP, Raw, fragment)
+                           IPv6ExtHdrHopByHop, TCP, UDP, Raw,
+                           fragment)
 
     ours4, peer4 = "198.18.0.1", "198.18.0.2"
     ours6, peer6 = "2001:db8::1", "2001:db8::2"
@@ -113,6 +114,19 @@ def pkt(d):
                       ICMPv6ND_NS(tgt=ours6) / ICMPv6NDOptSrcLLAddr(lladdr=peer))])
     seed("hbh", [frame(eth / IPv6(src=peer6, dst=ours6) / IPv6ExtHdrHopByHop() /
                        UDP(dport=514) / msg)])
+    # One seed per way to be dropped, so each check starts reachable.
+    seed("udp4-empty", [frame(eth / IP(src=peer4, dst=ours4) /
+                              UDP(sport=40000, dport=514))])
+    seed("udp6-oversize", [frame(eth / IPv6(src=peer6, dst=ours6) /
+                                 UDP(dport=514) / Raw(b"x" * 5000), 0x80)])
+    seed("udp4-badsum", [frame(eth / IP(src=peer4, dst=ours4) /
+                               UDP(dport=514, chksum=0x1234) / msg)])
+    seed("udp4-other-port", [frame(eth / IP(src=peer4, dst=ours4) /
+                                   UDP(dport=515) / msg)])
+    seed("udp4-other-ip", [frame(eth / IP(src=peer4, dst="198.18.0.3") /
+                                 UDP(dport=514) / msg)], ctl=1)
+    seed("tcp", [frame(eth / IP(src=peer4, dst=ours4) / TCP(dport=514) / msg)])
+    seed("truncated", [frame(udp4)[:40]])
     big = IP(src=peer4, dst=ours4, id=7) / UDP(sport=40000, dport=514) / \
         Raw(msg * 8)
     frags = fragment(big, fragsize=200)
