@@ -50,12 +50,14 @@ install_packages() {
 # configure DIR [meson options]: sets the build up once, reconfigures when
 # it exists (so a changed option or meson.build is picked up).
 configure() {
-	local dir=$1
+	local dir=$1 out
 	shift
 	if [ -f "$dir/build.ninja" ]; then
-		meson setup --reconfigure "$dir" "$SRC" "$@" >/dev/null
-	else
-		meson setup "$dir" "$SRC" "$@" >/dev/null
+		set -- --reconfigure "$@"
+	fi
+	if ! out=$(meson setup "$@" "$dir" "$SRC" 2>&1); then
+		printf '%s\n' "$out" >&2
+		return 1
 	fi
 }
 
@@ -98,7 +100,7 @@ demo() {
 	kill -TERM "$pid"
 	wait "$pid" || true
 	trap - EXIT
-	grep -E "sluiced: final|sluice: shutdown" "$dir/sluiced.log"
+	grep -E "sluiced: (final|source)|sluice: shutdown" "$dir/sluiced.log"
 	log "full log: $dir/sluiced.log"
 }
 

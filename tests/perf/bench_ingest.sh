@@ -13,7 +13,9 @@
 #    broker sustain.
 # Every scenario gets a fresh devbroker and sluiced. Counters come from
 # sluiced itself (SIGUSR1 "sluiced: stats" while running, "sluiced: final"
-# at exit), CPU time from /proc/PID/stat, kernel drops from /proc/net/snmp.
+# at exit), CPU time from /proc/PID/stat, kernel drops from the socket's
+# counter in /proc/net/udp (cross-checked with Udp: RcvbufErrors of
+# /proc/net/snmp).
 # Prints a markdown table on stdout and rewrites the "Results" section of
 # docs/benchmarks.md (unless --no-doc). Column meanings: docs/benchmarks.md.
 set -euo pipefail
@@ -109,6 +111,14 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rcvbuf_errors() {
 	awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' \
 		/proc/net/snmp
+}
+
+# socket_drops PORT: the kernel's drop counter of the UDP sockets bound to
+# 127.0.0.1:PORT (/proc/net/udp, last column): datagrams discarded because
+# the receive buffer was full. Unlike RcvbufErrors it counts only ours.
+socket_drops() {
+	awk -v a="$(printf '0100007F:%04X' "$1")" '$2 == a { s += $NF } END { print s + 0 }' \
+		/proc/net/udp
 }
 
 # field LINE NAME: the value of NAME=... in a counters line (0 if absent).
@@ -261,15 +271,19 @@ udp_scenario() {
 	offered=$(field "$summary" rate)
 	settle 0
 	rcv1=$(rcvbuf_errors)
+	kdrops=$(socket_drops "$port")
 	stop_sluiced
 	stop_broker
 	del=$(($(field "$FINAL" kafka_delivered) - in0))
 	received=$(($(field "$FINAL" msg_in) - in0))
-	kdrops=$((rcv1 - rcv0))
 	sdrops=$(drops "$FINAL")
 	if [ $((received + kdrops)) -ne "$sent" ]; then
-		log "note: $name: sent $sent, sluiced received $received, kernel dropped $kdrops:" \
-			"other UDP traffic on this machine moved RcvbufErrors, or datagrams vanished"
+		log "note: $name: sent $sent, sluiced received $received, its socket dropped $kdrops:" \
+			"datagrams vanished elsewhere"
+	fi
+	if [ $((rcv1 - rcv0)) -ne "$kdrops" ]; then
+		log "note: $name: Udp RcvbufErrors grew by $((rcv1 - rcv0)), sluiced's socket" \
+			"dropped $kdrops: other UDP traffic on this machine"
 	fi
 	row "$label" "$target" "$offered" "$sent" "$del" "$kdrops" "$sdrops" \
 		"$(calc "%.6f" "($T_LAST - $t0) / 1e9")" \
