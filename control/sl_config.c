@@ -1645,17 +1645,18 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	/* Every RX queue full, every ring full and every lcore holding a
+	/* Every RX queue full, every ring (one per receiver and worker pair)
+	 * full and every lcore holding a
 	 * burst plus a full mempool cache: below this the pool can run dry
 	 * with nothing wrong but the size. */
 	lcores = c->mode == SL_MODE_PIPELINE ? c->rx_lcores + c->workers
 					      : c->rx_lcores;
 	need = (uint64_t)c->rx_lcores * rx_desc +
-	       (uint64_t)c->workers * c->ring_size +
+	       (uint64_t)c->rx_lcores * c->workers * c->ring_size +
 	       (uint64_t)lcores * (c->burst + c->mbuf_cache);
 	if (c->mbufs < need) {
 		validate_error(c, err, errlen,
-			       "[dataplane] mbufs = %u is too small: needs at least %llu (rx_lcores x sum of ports' rx_desc + workers x ring_size + lcores x (burst + mbuf_cache))",
+			       "[dataplane] mbufs = %u is too small: needs at least %llu (rx_lcores x sum of ports' rx_desc + rx_lcores x workers x ring_size + lcores x (burst + mbuf_cache))",
 			       c->mbufs, (unsigned long long)need);
 		return -1;
 	}

@@ -34,6 +34,7 @@ struct sl_kafka {
 	unsigned id;
 	unsigned n_topics;
 	uint64_t topics_uncached;
+	uint64_t purged;          /* reported failed by rd_kafka_purge() */
 	unsigned n_errors;
 	struct sl_kafka_err_count errors[SL_KAFKA_ERR_SLOTS];
 	struct sl_kafka_topic topics[SL_KAFKA_TOPIC_SLOTS];

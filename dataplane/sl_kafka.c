@@ -85,6 +85,7 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		src->failed++;
 	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
 	    m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+		k->purged++;
 		SL_STAT_DROP(st, SL_DROP_SHUTDOWN, 1);
 		return;
 	}
@@ -103,6 +104,26 @@ on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 
 	rte_log(rte_level, sl_logtype, "sluice: kafka %s: %s: %s\n",
 		rd_kafka_name(rk), fac, buf);
+}
+
+/* librdkafka's error events. Most are transient (brokers down, and it
+ * keeps retrying: the messages wait, and fail at message.timeout.ms);
+ * a fatal one (idempotence broken) ends the producer, and every later
+ * message of this worker fails, so it is logged as such. */
+static void
+on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	const struct sl_kafka *k = opaque;
+	char why[512];
+
+	if (err == RD_KAFKA_RESP_ERR__FATAL) {
+		rd_kafka_fatal_error(rk, why, sizeof(why));
+		SL_LOG(ERR, "producer %u: fatal error, it delivers nothing more (restart sluiced): %s",
+		       k->id, why);
+		return;
+	}
+	SL_LOG(WARNING, "producer %u: %s: %s", k->id,
+	       rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
 static int
@@ -155,6 +176,7 @@ sl_kafka_new(unsigned id, const char *brokers,
 			goto fail;
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_log_cb(conf, on_log);
+	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_opaque(conf, k);
 	k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
 	if (k->rk == NULL) {
@@ -274,17 +296,24 @@ sl_kafka_outstanding(const struct sl_kafka *k)
 int
 sl_kafka_drain(struct sl_kafka *k, int timeout_ms)
 {
-	int left;
+	uint64_t before = k->purged;
+	int rounds, left;
 
 	rd_kafka_flush(k->rk, timeout_ms);
-	left = rd_kafka_outq_len(k->rk);
-	if (left == 0)
+	if (rd_kafka_outq_len(k->rk) == 0)
 		return 0;
 	rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 	/* Purged records come back as failed delivery reports; serve them
-	 * so every one is counted. */
-	rd_kafka_poll(k->rk, 0);
-	return left;
+	 * (for at most a second) so every one is counted. */
+	for (rounds = 0; rounds < 100 && rd_kafka_outq_len(k->rk) > 0; rounds++)
+		rd_kafka_poll(k->rk, 10);
+	left = rd_kafka_outq_len(k->rk);
+	if (left > 0) {
+		SL_STAT_DROP(sl_stats_self(), SL_DROP_SHUTDOWN, (uint64_t)left);
+		SL_LOG(WARNING, "producer %u: %d record(s) still unreported after the purge, counted as dropped at shutdown",
+		       k->id, left);
+	}
+	return (int)(k->purged - before) + left;
 }
 
 void

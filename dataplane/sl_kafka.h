@@ -44,7 +44,8 @@ int sl_kafka_outstanding(const struct sl_kafka *k);
 
 /* Waits up to timeout_ms for every outstanding record, then purges what
  * is left (each purged record is reported failed, reason
- * SL_DROP_SHUTDOWN). Returns the number purged. */
+ * SL_DROP_SHUTDOWN). Returns the number of records not delivered for
+ * want of time. */
 int sl_kafka_drain(struct sl_kafka *k, int timeout_ms);
 
 /* Writes one line per librdkafka error that failed deliveries on k, with

@@ -60,6 +60,7 @@ struct lcore_role {
 	struct sl_ethdev_rxq *rxq[SL_CONFIG_MAX_PORTS];
 	struct sl_worker *worker;
 	unsigned idle_sleep_us;
+	int sock_drained;   /* shutdown: the socket had nothing queued */
 };
 
 /* State shared between the main lcore and the data path. Written by main
@@ -123,40 +124,73 @@ idle_wait(struct lcore_role *r, unsigned *idle_rounds)
 	rte_delay_us_sleep(r->idle_sleep_us);
 }
 
-/* Hands off what the dispatcher still holds until the deadline, then
- * drops the rest as SL_DROP_SHUTDOWN. */
-static void
-rx_finish(struct lcore_role *r)
+/* Receive side of the shutdown, one step: socket inputs are read until
+ * the kernel has nothing queued (those datagrams were received before the
+ * stop); DPDK ports are not polled any more. Returns 1 once this lcore
+ * holds no input: the dispatcher has handed everything off. */
+static int
+rx_finish_step(struct lcore_role *r)
 {
-	while (sl_dispatch_pending(r->disp) > 0 &&
-	       rte_rdtsc() < __atomic_load_n(&run.deadline_tsc, __ATOMIC_ACQUIRE)) {
-		if (sl_dispatch_flush(r->disp) > 0)
-			rte_delay_us_sleep(100);
+	if (r->sock != NULL && !r->sock_drained &&
+	    sl_dispatch_pending(r->disp) == 0) {
+		if (rx_round(r) > 0)
+			return 0;
+		r->sock_drained = 1;
 	}
+	return sl_dispatch_pending(r->disp) == 0 ||
+	       sl_dispatch_flush(r->disp) == 0;
+}
+
+/* Ends this lcore's receive role: what it still holds (the bound ran
+ * out) and what is still queued in its socket is counted as dropped at
+ * shutdown. */
+static void
+rx_close(struct lcore_role *r)
+{
 	sl_dispatch_discard(r->disp, SL_DROP_SHUTDOWN);
+	if (r->sock != NULL)
+		sl_sockudp_discard(r->sock);
 	__atomic_fetch_sub(&run.rx_running, 1, __ATOMIC_RELEASE);
 }
 
-/* Empties the worker's rings once every receive lcore is done, then
- * flushes its producer with what is left of the shutdown bound. */
+/* The shutdown sequence of one lcore, whatever its roles: hand off what
+ * the receive side holds, and keep the worker side running (in run to
+ * completion, this lcore consumes its own rings, so both must progress
+ * together) until every receive lcore is done and the worker's rings
+ * are empty; then flush the producer with what is left of the bound.
+ * Anything still in a ring at the deadline is counted at teardown. */
 static void
-worker_finish(struct lcore_role *r)
+lcore_finish(struct lcore_role *r)
 {
 	uint64_t deadline = __atomic_load_n(&run.deadline_tsc, __ATOMIC_ACQUIRE);
 	uint64_t hz = rte_get_tsc_hz(), now;
-	unsigned idle_rounds = 0;
-	int left_ms, purged;
+	unsigned idle_rounds = 0, work;
+	int rx_open = r->has_rx, left_ms, purged;
 
 	while ((now = rte_rdtsc()) < deadline) {
-		if (sl_worker_poll(r->worker) > 0) {
-			idle_rounds = 0;
-			continue;
+		work = 0;
+		if (rx_open && rx_finish_step(r)) {
+			rx_close(r);
+			rx_open = 0;
 		}
-		if (__atomic_load_n(&run.rx_running, __ATOMIC_ACQUIRE) == 0 &&
-		    sl_worker_idle(r->worker))
+		if (r->worker != NULL) {
+			work = sl_worker_poll(r->worker);
+			if (work == 0 && !rx_open &&
+			    __atomic_load_n(&run.rx_running, __ATOMIC_ACQUIRE) == 0 &&
+			    sl_worker_idle(r->worker))
+				break;
+		} else if (!rx_open) {
 			break;
-		idle_wait(r, &idle_rounds);
+		}
+		if (work > 0)
+			idle_rounds = 0;
+		else
+			idle_wait(r, &idle_rounds);
 	}
+	if (rx_open)
+		rx_close(r);
+	if (r->worker == NULL)
+		return;
 	now = rte_rdtsc();
 	left_ms = now < deadline ? (int)((deadline - now) * 1000 / hz) : 0;
 	purged = sl_kafka_drain(r->worker->kafka, left_ms);
@@ -191,10 +225,7 @@ lcore_main(void *arg)
 		else
 			idle_wait(r, &idle_rounds);
 	}
-	if (r->has_rx)
-		rx_finish(r);
-	if (r->worker != NULL)
-		worker_finish(r);
+	lcore_finish(r);
 	return 0;
 }
 
@@ -432,7 +463,6 @@ struct daemon_state {
 	struct sl_sockudp *socks[SL_MAX_PRODUCERS];
 	unsigned n_rxq;
 	struct sl_ethdev_rxq *rxqs[SL_MAX_PRODUCERS * SL_CONFIG_MAX_PORTS];
-	int ports_started;
 };
 
 static int
@@ -525,7 +555,8 @@ setup_inputs(struct daemon_state *d)
 	if (c->driver == SL_DRIVER_SOCKET) {
 		for (r = 0; r < d->n_rx; r++) {
 			d->socks[r] = sl_sockudp_open(&c->listen, c->rcvbuf,
-				c->burst, c->max_message, 0, d->mp, err, sizeof(err));
+				d->n_rx > 1, c->burst, c->max_message, 0, d->mp,
+				err, sizeof(err));
 			if (d->socks[r] == NULL) {
 				SL_LOG(ERR, "%s", err);
 				return -1;
@@ -539,7 +570,6 @@ setup_inputs(struct daemon_state *d)
 			SL_LOG(ERR, "%s", err);
 			return -1;
 		}
-		d->ports_started = 1;
 	}
 	for (r = 0; r < d->n_rx; r++) {
 		for (p = 0; p < c->n_ports; p++) {
@@ -665,7 +695,7 @@ teardown(struct daemon_state *d)
 		sl_ethdev_rxq_free(d->rxqs[i]);
 		rte_free(d->rxqs[i]);
 	}
-	if (d->ports_started)
+	if (d->cfg.driver == SL_DRIVER_DPDK)
 		sl_ethdev_stop_all();
 	for (i = 0; i < d->n_rx; i++) {
 		sl_sockudp_close(d->socks[i]);

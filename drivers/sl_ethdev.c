@@ -101,6 +101,14 @@ sl_ethdev_start(const struct sl_config *c, unsigned i, unsigned n_queues,
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP &
 			info.flow_type_rss_offloads;
+		if (conf.rx_adv_conf.rss_conf.rss_hf == 0) {
+			/* Without an address hash a host's datagrams could be
+			 * spread over queues and reach its worker reordered. */
+			snprintf(err, errlen,
+				 "port.%s: %s cannot spread by IP address (no RSS): use rx_lcores = 1 or pipeline mode with one receive lcore",
+				 p->name, info.driver_name);
+			return -1;
+		}
 	}
 	rc = rte_eth_dev_configure(*port_id, (uint16_t)n_queues,
 				   (uint16_t)n_queues, &conf);

@@ -17,7 +17,7 @@
 /* One SO_REUSEPORT socket, owned by one receive lcore. Invariants:
  * mbufs[i] is allocated for every i < burst whose slot is armed (iov[i][0]
  * points into it); a datagram that does not fit in its mbuf spills into
- * overflow + i * SL_SOCKUDP_MAX_DGRAM and is copied into chained mbufs,
+ * overflow + i * slot (slot = what max_message needs) and is copied into chained mbufs,
  * so small datagrams land in their mbuf with no copy at all; kernel_drops
  * is the last drop count the kernel reported, so only its increase is
  * counted (as SL_DROP_SOCKET_FULL). */
@@ -29,6 +29,7 @@ struct sl_sockudp {
 	struct rte_mempool *mp;
 	struct sl_lcore_stats *stats;
 	uint8_t *overflow;
+	uint32_t slot;      /* bytes of overflow per datagram */
 	struct rte_mbuf *mbufs[SL_BURST_MAX];
 	struct mmsghdr msgs[SL_BURST_MAX];
 	struct iovec iov[SL_BURST_MAX][2];

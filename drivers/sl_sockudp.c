@@ -6,6 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/sock_diag.h>
+
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "sl_meta.h"
@@ -35,9 +38,9 @@ to_sockaddr(const struct sl_addr *a, struct sockaddr_storage *ss,
 }
 
 struct sl_sockudp *
-sl_sockudp_open(const struct sl_addr *listen, unsigned rcvbuf, unsigned burst,
-		uint32_t max_message, uint16_t input, struct rte_mempool *mp,
-		char *err, size_t errlen)
+sl_sockudp_open(const struct sl_addr *listen, unsigned rcvbuf, int reuseport,
+		unsigned burst, uint32_t max_message, uint16_t input,
+		struct rte_mempool *mp, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct sl_sockudp *s;
@@ -57,8 +60,11 @@ sl_sockudp_open(const struct sl_addr *listen, unsigned rcvbuf, unsigned burst,
 	s->max_message = max_message;
 	s->mp = mp;
 	s->stats = sl_stats_self();
+	/* A datagram longer than max_message is dropped anyway: the overflow
+	 * slot needs room for max_message (MSG_TRUNC flags anything longer). */
+	s->slot = RTE_MIN(max_message, (uint32_t)SL_SOCKUDP_MAX_DGRAM);
 	s->overflow = rte_malloc("sl_sockudp_overflow",
-				 (size_t)s->burst * SL_SOCKUDP_MAX_DGRAM, 0);
+				 (size_t)s->burst * s->slot, 0);
 	if (s->overflow == NULL) {
 		snprintf(err, errlen, "udp %s: out of memory", text);
 		goto fail;
@@ -69,7 +75,8 @@ sl_sockudp_open(const struct sl_addr *listen, unsigned rcvbuf, unsigned burst,
 		snprintf(err, errlen, "udp %s: socket: %s", text, strerror(errno));
 		goto fail;
 	}
-	if (setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1) {
+	if (reuseport &&
+	    setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1) {
 		snprintf(err, errlen, "udp %s: SO_REUSEPORT: %s", text,
 			 strerror(errno));
 		goto fail;
@@ -113,12 +120,6 @@ sl_sockudp_close(struct sl_sockudp *s)
 	rte_free(s);
 }
 
-void
-sl_sockudp_bind(struct sl_sockudp *s)
-{
-	s->stats = sl_stats_self();
-}
-
 /* Makes every slot point at an mbuf. Returns the number of armed slots
  * (a prefix of the burst; fewer when the pool runs dry). */
 static unsigned
@@ -137,8 +138,8 @@ arm(struct sl_sockudp *s)
 		}
 		s->iov[i][0].iov_base = rte_pktmbuf_mtod(m, void *);
 		s->iov[i][0].iov_len = rte_pktmbuf_tailroom(m);
-		s->iov[i][1].iov_base = s->overflow + (size_t)i * SL_SOCKUDP_MAX_DGRAM;
-		s->iov[i][1].iov_len = SL_SOCKUDP_MAX_DGRAM;
+		s->iov[i][1].iov_base = s->overflow + (size_t)i * s->slot;
+		s->iov[i][1].iov_len = s->slot;
 		s->msgs[i].msg_hdr = (struct msghdr){
 			.msg_name = &s->from[i],
 			.msg_namelen = sizeof(s->from[i]),
@@ -149,6 +150,41 @@ arm(struct sl_sockudp *s)
 		};
 	}
 	return i;
+}
+
+unsigned
+sl_sockudp_discard(struct sl_sockudp *s)
+{
+	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 10;
+	uint32_t meminfo[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(meminfo);
+	unsigned total = 0, armed;
+	int got;
+
+	armed = arm(s);
+	while (armed > 0 && rte_rdtsc() < deadline) {
+		got = recvmmsg(s->fd, s->msgs, armed, MSG_DONTWAIT, NULL);
+		if (got <= 0)
+			break;
+		total += (unsigned)got;
+	}
+	SL_STAT_DROP(s->stats, SL_DROP_SHUTDOWN, total);
+	if (getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0 &&
+	    len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t) &&
+	    meminfo[SK_MEMINFO_DROPS] != s->kernel_drops) {
+		uint32_t more = meminfo[SK_MEMINFO_DROPS] - s->kernel_drops;
+
+		SL_STAT_DROP(s->stats, SL_DROP_SOCKET_FULL, more);
+		s->kernel_drops = meminfo[SK_MEMINFO_DROPS];
+		total += more;
+	}
+	return total;
+}
+
+void
+sl_sockudp_bind(struct sl_sockudp *s)
+{
+	s->stats = sl_stats_self();
 }
 
 /* Copies the part of datagram i beyond its first mbuf into chained

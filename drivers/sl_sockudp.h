@@ -8,16 +8,24 @@
 #include "sl_meta-t.h"
 #include "sl_sockudp-t.h"
 
-/* Opens a socket bound to listen with SO_REUSEPORT (so each receive lcore
- * opens its own and the kernel spreads flows over them) and a receive
- * buffer of rcvbuf bytes (SO_RCVBUFFORCE, so the sysctl cap does not
- * apply to root). Returns the socket state (rte_malloc'd), or NULL with a
- * reason in err. */
+/* Opens a socket bound to listen with a receive buffer of rcvbuf bytes
+ * (SO_RCVBUFFORCE, so the sysctl cap does not apply to root). With
+ * reuseport set (several receive lcores) each lcore opens its own with
+ * SO_REUSEPORT and the kernel spreads flows (by address and port) over
+ * them; without it, a second process on the same port fails to bind
+ * instead of silently taking half the traffic. Returns the socket state
+ * (rte_malloc'd), or NULL with a reason in err. */
 struct sl_sockudp *sl_sockudp_open(const struct sl_addr *listen,
-				   unsigned rcvbuf, unsigned burst,
-				   uint32_t max_message, uint16_t input,
-				   struct rte_mempool *mp, char *err,
-				   size_t errlen);
+				   unsigned rcvbuf, int reuseport,
+				   unsigned burst, uint32_t max_message,
+				   uint16_t input, struct rte_mempool *mp,
+				   char *err, size_t errlen);
+
+/* Reads and counts as SL_DROP_SHUTDOWN what is still queued in the
+ * socket (for at most 100 ms), then counts the drops the kernel made
+ * since the last datagram read (SO_MEMINFO). Call once, at shutdown,
+ * from the lcore that owns s. Returns the number read and dropped. */
+unsigned sl_sockudp_discard(struct sl_sockudp *s);
 
 /* Closes the socket and frees its mbufs and buffers. */
 void sl_sockudp_close(struct sl_sockudp *s);

@@ -142,19 +142,24 @@ topic_legal(const char *t)
 	return 1;
 }
 
+/* Appends one glob to a rule condition. */
 static void
-add_rule(const char *name, const char *app, const char *host,
-	 uint32_t facility_mask, const char *net, const char *topic)
+add_glob(char (*globs)[SL_ROUTE_PATTERN_MAX], unsigned *n, const char *glob)
+{
+	SL_FUZZ_CHECK(*n < SL_ROUTE_MAX_GLOBS);
+	snprintf(globs[(*n)++], SL_ROUTE_PATTERN_MAX, "%s", glob);
+}
+
+/* Appends a rule without app or host globs; net may be NULL. */
+static struct sl_route_rule *
+add_rule(const char *name, uint32_t facility_mask, const char *net,
+	 const char *topic)
 {
 	struct sl_route_rule *r = &router.rules[router.n_rules++];
 	unsigned prefix;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
-	if (app != NULL)
-		snprintf(r->app[r->n_app++], SL_ROUTE_PATTERN_MAX, "%s", app);
-	if (host != NULL)
-		snprintf(r->host[r->n_host++], SL_ROUTE_PATTERN_MAX, "%s", host);
 	r->facility_mask = facility_mask;
 	r->net_prefix = -1;
 	if (net != NULL) {
@@ -163,23 +168,30 @@ add_rule(const char *name, const char *app, const char *host,
 	}
 	SL_FUZZ_CHECK(sl_route_template_check(topic, NULL, 0) == 0);
 	snprintf(r->topic, sizeof(r->topic), "%s", topic);
+	return r;
 }
 
+/* A router shaped like deploy/examples/routes.conf, with templates that
+ * use every placeholder and one that overflows the topic limit. */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x07 };
+	struct sl_route_rule *r;
 
 	(void)argc;
 	(void)argv;
-	add_rule("auth", "sshd", NULL, 0, NULL, "logs.auth.{host}");
-	router.rules[0].n_app = 2;
-	snprintf(router.rules[0].app[1], SL_ROUTE_PATTERN_MAX, "su*");
-	add_rule("local", NULL, "web-[0-9]*", 0xFF0000u, NULL,
-		 "{facility}.{severity}.{app}");
-	add_rule("bench", NULL, NULL, 0, "198.18.0.0/15", "bench.{host}");
-	add_rule("v6", "*", NULL, 0, "2001:db8::/32", "{host}-{app}");
-	add_rule("long", "?*", "*", 0, NULL, "{host}.{host}.{app}.{app}");
+	r = add_rule("auth", 0, NULL, "logs.auth.{host}");
+	add_glob(r->app, &r->n_app, "sshd");
+	add_glob(r->app, &r->n_app, "su*");
+	r = add_rule("local", 0xFF0000u, NULL, "{facility}.{severity}.{app}");
+	add_glob(r->host, &r->n_host, "web-[0-9]*");
+	add_rule("bench", 0, "198.18.0.0/15", "bench.{host}");
+	r = add_rule("v6", 0, "2001:db8::/32", "{host}-{app}");
+	add_glob(r->app, &r->n_app, "*");
+	r = add_rule("long", 0, NULL, "{host}.{host}.{app}.{app}");
+	add_glob(r->app, &r->n_app, "?*");
+	add_glob(r->host, &r->n_host, "*");
 	SL_FUZZ_CHECK(sl_route_template_check("logs.{app}", NULL, 0) == 0);
 	snprintf(router.default_topic, sizeof(router.default_topic),
 		 "logs.{app}");

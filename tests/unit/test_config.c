@@ -672,7 +672,7 @@ test_workers_follow_rx_lcores(void **state)
 	struct loaded *l;
 
 	(void)state;
-	l = load_ok("[dataplane]\nrx_lcores = 4\n");
+	l = load_ok("[dataplane]\nrx_lcores = 4\nring_size = 2048\n");
 	assert_int_equal(l->c.rx_lcores, 4);
 	assert_int_equal(l->c.workers, 4);
 	validate_ok(&l->c);
