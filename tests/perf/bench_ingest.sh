@@ -70,6 +70,9 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 PIDS=()
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+# cpu_jiffies: "busy total" jiffies of the whole machine (/proc/stat).
+cpu_jiffies() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+read -r BUSY0 TOTAL0 < <(cpu_jiffies)
 
 log() { printf 'bench_ingest: %s\n' "$*" >&2; }
 die() { log "FAILED: $*"; log "logs in $WORK"; exit 1; }
@@ -344,6 +347,10 @@ HEADER="| scenario | target msg/s | offered msg/s | sent | delivered | kernel dr
 TABLE=$(printf '%s\n' "$HEADER" "${ROWS[@]}")
 printf '%s\n' "$TABLE"
 
+read -r BUSY1 TOTAL1 < <(cpu_jiffies)
+MACHINE_BUSY=$(calc "%.0f" "($BUSY1 - $BUSY0) * 100 / ($TOTAL1 - $TOTAL0)")
+log "machine CPU busy during the run: $MACHINE_BUSY %"
+
 if [ "$UPDATE_DOC" -eq 1 ]; then
 	DOC="$SRC/docs/benchmarks.md"
 	CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -351,7 +358,8 @@ if [ "$UPDATE_DOC" -eq 1 ]; then
 		echo "## Results"
 		echo
 		echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($CPU_MODEL), Linux $(uname -r),"
-		echo "load average $LOADAVG when it started."
+		echo "load average $LOADAVG when it started, all CPUs together $MACHINE_BUSY % busy during"
+		echo "the run (ours and anything else running on the machine)."
 		echo "Command:"
 		echo
 		echo "    tests/perf/bench_ingest.sh BUILD_DIR --messages $MESSAGES --rates \"$RATES\" --threads $THREADS"
