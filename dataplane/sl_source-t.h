@@ -11,7 +11,9 @@
  * counters; delivered + failed <= msgs_in, and msgs_in - delivered -
  * failed is the number still waiting for Kafka (unacknowledged); a struct
  * sl_source is never freed or moved while any of its messages is in
- * flight, because delivery reports point at it. */
+ * flight, because delivery reports point at it; ip_text[0..ip_len) is
+ * addr's IP as text (INET6_ADDRSTRLEN - 1 at most), kept so the record
+ * key and headers cost no formatting per message. */
 struct sl_source {
 	struct sl_addr addr;
 	uint32_t hash;
@@ -20,6 +22,8 @@ struct sl_source {
 	uint64_t delivered;
 	uint64_t failed;
 	uint64_t last_rx_ns;
+	uint8_t ip_len;                  /* 0 on the overflow entry */
+	char ip_text[46];                /* the IP as text, made once */
 };
 
 /* A worker's table of sources. Invariants: entries[0..used) are live

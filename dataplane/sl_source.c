@@ -80,6 +80,15 @@ sl_source_get(struct sl_source_table *t, const struct sl_addr *a,
 	memset(s, 0, sizeof(*s));
 	s->addr = key;
 	s->hash = hash;
+	{
+		char text[SL_ADDR_STRLEN];
+		size_t n = sl_addr_format_ip(&key, text);
+
+		if (n < sizeof(s->ip_text)) {
+			memcpy(s->ip_text, text, n + 1);
+			s->ip_len = (uint8_t)n;
+		}
+	}
 	return s;
 }
 

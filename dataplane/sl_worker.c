@@ -106,14 +106,17 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 		goto done;
 	}
 	sl_route_message(w->router, data, &msg, &meta->src, &route);
+	src = sl_source_get(w->sources, &meta->src, meta->src_hash);
 	if (msg.hostname.len > 0) {
 		key = data + msg.hostname.off;
 		key_len = msg.hostname.len;
+	} else if (src->ip_len > 0) {
+		key = (const uint8_t *)src->ip_text;
+		key_len = src->ip_len;
 	} else {
 		key_len = sl_addr_format_ip(&meta->src, host_text);
 		key = (const uint8_t *)host_text;
 	}
-	src = sl_source_get(w->sources, &meta->src, meta->src_hash);
 	rc = sl_kafka_produce(w->kafka, route.topic, key, key_len, data,
 			      msg.len, meta, src);
 	if (rc == -EAGAIN)
