@@ -109,6 +109,7 @@ struct sl_config_seen {
 /* Writes an error about section/key. predicate says whether reason reads
  * after the key name ("burst must be 1..512"); it always reads after a
  * colon in the file form. key may be NULL for errors about a section. */
+__attribute__((format(printf, 7, 8)))
 static void
 report(const struct sl_config_origin *o, char *err, size_t errlen,
        const char *section, const char *key, int predicate,
@@ -139,6 +140,7 @@ report(const struct sl_config_origin *o, char *err, size_t errlen,
 }
 
 /* snprintf into why; a helper so every parser reads the same. */
+__attribute__((format(printf, 3, 4)))
 static int
 fail(char *why, size_t whylen, const char *fmt, ...)
 {
@@ -1540,6 +1542,7 @@ syntax:
 
 /* Formats "[section] " context for validate messages, naming the file
  * when there is one. */
+__attribute__((format(printf, 4, 5)))
 static void
 validate_error(const struct sl_config *c, char *err, size_t errlen,
 	       const char *fmt, ...)

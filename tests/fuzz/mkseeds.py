@@ -3,7 +3,8 @@
 (syslog, route, config, pkt) into DIR, in the input format the target's
 source file describes. The packet seeds are built with scapy, so their
 checksums and fragment offsets are right and the fuzzer starts from
-frames that reach deep into the packet stage."""
+frames that reach deep into the packet stage; the configuration seeds
+include the examples of docs/configuration.md."""
 
 import os
 import struct
@@ -71,6 +72,20 @@ def route(d):
 def config(d):
     for i, s in enumerate(CONFIG_FIRST_LINES):
         write(d, "set-%02d.conf" % i, s)
+    # The ```ini examples of the configuration reference, the complete
+    # one included: between them they use every section and most keys.
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "..", "..", "docs", "configuration.md")
+    block, n = None, 0
+    with open(doc, "rb") as f:
+        for line in f:
+            if block is None and line.startswith(b"```ini"):
+                block = []
+            elif block is not None and line.startswith(b"```"):
+                write(d, "doc-%02d.conf" % n, b"".join(block))
+                block, n = None, n + 1
+            elif block is not None:
+                block.append(line)
 
 
 def pkt(d):

@@ -757,8 +757,8 @@ static void
 test_truncation(void **state)
 {
 	static const char *const msgs[] = {
-		"<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 "
-		"[a@1 k=\"v\\\"q\\]\" k2=\"]]\"][b x=\"\\\\\"] \xEF\xBB\xBFmsg",
+		("<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 "
+		 "[a@1 k=\"v\\\"q\\]\" k2=\"]]\"][b x=\"\\\\\"] \xEF\xBB\xBFmsg"),
 		"<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - x",
 		"<13>Jun  4 2024 15:16:01.123 host sshd(pam_unix)[19939]: msg",
 		"<13>2024-01-01T00:00:00.5-05:30 h a: m",
