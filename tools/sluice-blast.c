@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sl_args.h"
 #include "sl_blast.h"
 
 #define BLAST_PROGRESS_NS 500000000ull
@@ -171,31 +172,17 @@ usage(FILE *f, int full)
 		SL_BLAST_MAX_BATCH);
 }
 
-/* Parses a decimal in [min, max] with an optional k (10^3) or M (10^6)
- * suffix, making up all of text. */
+/* Parses --duration into nanoseconds (at least 1). */
 static int
-parse_count(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+parse_duration(const char *text, uint64_t *ns)
 {
-	unsigned long long v;
-	uint64_t mul = 1;
-	char *end;
+	double v;
 
-	if (*text < '0' || *text > '9')
+	if (sl_args_seconds(text, BLAST_MAX_DURATION_S, &v) != 0)
 		return -1;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno != 0)
-		return -1;
-	if (*end == 'k')
-		mul = 1000;
-	else if (*end == 'M')
-		mul = 1000000;
-	if (mul != 1)
-		end++;
-	if (*end != '\0' || v > UINT64_MAX / mul || v * mul < min ||
-	    v * mul > max)
-		return -1;
-	*out = v * mul;
+	*ns = (uint64_t)(v * 1e9);
+	if (*ns == 0)
+		*ns = 1;
 	return 0;
 }
 
@@ -204,29 +191,9 @@ parse_unsigned(const char *text, unsigned min, unsigned max, unsigned *out)
 {
 	uint64_t v;
 
-	if (parse_count(text, min, max, &v) != 0)
+	if (sl_args_count(text, min, max, &v) != 0)
 		return -1;
 	*out = (unsigned)v;
-	return 0;
-}
-
-/* Parses seconds, decimals allowed, > 0 and at most a year. */
-static int
-parse_seconds(const char *text, uint64_t *ns)
-{
-	char *end;
-	double v;
-
-	if ((*text < '0' || *text > '9') && *text != '.')
-		return -1;
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v <= 0.0 ||
-	    v > BLAST_MAX_DURATION_S)
-		return -1;
-	*ns = (uint64_t)(v * 1e9);
-	if (*ns == 0)
-		*ns = 1;
 	return 0;
 }
 
@@ -296,15 +263,15 @@ parse_value(int code, const char *arg, struct sl_blast_opts *o)
 	case 'o': o->out = arg; break;
 	case 'd': o->dst = arg; break;
 	case 'm': o->dst_mac = arg; break;
-	case 'n': bad = parse_count(arg, 1, UINT64_MAX, &o->count); break;
-	case 'r': bad = parse_count(arg, 1, UINT64_MAX / 2, &o->rate); break;
+	case 'n': bad = sl_args_count(arg, 1, UINT64_MAX, &o->count); break;
+	case 'r': bad = sl_args_count(arg, 1, UINT64_MAX / 2, &o->rate); break;
 	case 'T':
 		bad = parse_unsigned(arg, 1, SL_BLAST_MAX_THREADS, &o->threads);
 		break;
 	case 'S': bad = parse_unsigned(arg, 1, SL_BLAST_MAX_SITES, &o->sites); break;
 	case 'H': bad = parse_unsigned(arg, 1, SL_BLAST_MAX_HOSTS, &o->hosts); break;
 	case 'b': bad = parse_unsigned(arg, 1, SL_BLAST_MAX_BATCH, &o->batch); break;
-	case 'D': bad = parse_seconds(arg, &o->duration_ns); break;
+	case 'D': bad = parse_duration(arg, &o->duration_ns); break;
 	case 'M': bad = parse_unsigned(arg, 68, 9216, &o->mtu); break;
 	case 'F':
 		if (strcmp(arg, "3164") == 0)

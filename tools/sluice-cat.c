@@ -16,6 +16,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "sl_args.h"
+
 #define CAT_MAX_PROPS 64
 #define CAT_BATCH 4096
 /* Longest single wait for messages, so a signal is noticed in time. */
@@ -114,48 +116,25 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	cat_stop = 1;
-}
-
-/* Parses a decimal in [min, max] that makes up all of text. */
+/* Parses --timeout into milliseconds (at least 1). */
 static int
-parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+parse_timeout(const char *text, int64_t *ms)
 {
-	char *end;
-	unsigned long long v;
-
-	if (*text < '0' || *text > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Parses seconds, decimals allowed, > 0 and at most a year. */
-static int
-parse_seconds(const char *text, int64_t *ms)
-{
-	char *end;
 	double v;
 
-	if ((*text < '0' || *text > '9') && *text != '.')
-		return -1;
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v <= 0.0 ||
-	    v > CAT_MAX_TIMEOUT_S)
+	if (sl_args_seconds(text, CAT_MAX_TIMEOUT_S, &v) != 0)
 		return -1;
 	*ms = (int64_t)(v * 1000.0);
 	if (*ms == 0)
 		*ms = 1;
 	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	cat_stop = 1;
 }
 
 /* Returns 0, 1 for --help, or -1 with a message on stderr. */
@@ -195,21 +174,21 @@ parse_args(int argc, char **argv, struct cat_args *a)
 			a->from_beginning = 1;
 			break;
 		case 'c':
-			if (parse_u64(optarg, 1, UINT64_MAX, &a->count) < 0) {
+			if (sl_args_count(optarg, 1, UINT64_MAX, &a->count) < 0) {
 				fprintf(stderr, "sluice-cat: bad --count \"%s\"\n",
 					optarg);
 				return -1;
 			}
 			break;
 		case 'T':
-			if (parse_seconds(optarg, &a->timeout_ms) < 0) {
+			if (parse_timeout(optarg, &a->timeout_ms) < 0) {
 				fprintf(stderr, "sluice-cat: bad --timeout \"%s\": "
 					"want seconds > 0\n", optarg);
 				return -1;
 			}
 			break;
 		case 'p':
-			if (parse_u64(optarg, 0, INT32_MAX, &v) < 0) {
+			if (sl_args_count(optarg, 0, INT32_MAX, &v) < 0) {
 				fprintf(stderr, "sluice-cat: bad --partition "
 					"\"%s\"\n", optarg);
 				return -1;
