@@ -38,6 +38,13 @@ enum sl_hugepages {
 	SL_HUGEPAGES_NO,
 };
 
+enum sl_config_encryption {
+	SL_ENCRYPTION_OFF,
+	SL_ENCRYPTION_AUTO,       /* AES-256-GCM with AES-NI, else XChaCha20 */
+	SL_ENCRYPTION_AES256GCM,
+	SL_ENCRYPTION_XCHACHA20,
+};
+
 /* One DPDK port. Invariants: devargs non-empty; has_ip4/has_ip6 say which
  * address fields are set. */
 struct sl_config_port {
@@ -108,6 +115,16 @@ struct sl_config {
 
 	/* [route.NAME] (in order of first appearance) and [routing] */
 	struct sl_router router;
+
+	/* [envelope] */
+	unsigned env_batch_bytes;          /* close a batch at this raw size */
+	unsigned env_batch_messages;       /* ... or this many messages */
+	unsigned env_linger_us;            /* ... or when its oldest is this old */
+	unsigned env_buckets;              /* batches per topic (by source) */
+	unsigned env_max_open;             /* open batches per worker */
+	unsigned env_lz4_acceleration;
+	enum sl_config_encryption env_encryption;
+	char env_key_file[SL_CONFIG_STR];
 
 	/* [shutdown] */
 	unsigned drain_timeout_ms;

@@ -42,6 +42,7 @@ enum sl_config_section_kind {
 	SECT_KAFKA,
 	SECT_KAFKA_PRODUCER,
 	SECT_ROUTING,
+	SECT_ENVELOPE,
 	SECT_SHUTDOWN,
 	SECT_STATS,
 	SECT_FIXED_COUNT, /* sections above have one instance */
@@ -962,10 +963,27 @@ parse_network(void *obj, const struct sl_config_key *k, const char *v,
 	return 0;
 }
 
+/* Parses record|envelope into the enum sl_route_format at k->off. */
+static int
+parse_format(void *obj, const struct sl_config_key *k, const char *v,
+	     char *why, size_t whylen)
+{
+	static const char *const names[] = { "record", "envelope", NULL };
+	int i = choice(v, names, why, whylen);
+
+	if (i < 0)
+		return -1;
+	*(enum sl_route_format *)((char *)obj + k->off) =
+		i == 0 ? SL_FORMAT_RECORD : SL_FORMAT_ENVELOPE;
+	return 0;
+}
+
 static const struct sl_config_key routing_keys[] = {
 	{ .name = "default_topic", .parse = parse_topic,
 	  .off = offsetof(struct sl_config, router.default_topic),
 	  .size = sizeof(((struct sl_router *)0)->default_topic) },
+	{ .name = "default_format", .parse = parse_format,
+	  .off = offsetof(struct sl_config, router.default_format) },
 };
 
 static const struct sl_config_key route_keys[] = {
@@ -976,6 +994,56 @@ static const struct sl_config_key route_keys[] = {
 	{ .name = "topic", .parse = parse_topic,
 	  .off = offsetof(struct sl_route_rule, topic),
 	  .size = sizeof(((struct sl_route_rule *)0)->topic) },
+	{ .name = "format", .parse = parse_format,
+	  .off = offsetof(struct sl_route_rule, format) },
+};
+
+/* ---- [envelope] --------------------------------------------------------- */
+
+static int
+parse_encryption(void *obj, const struct sl_config_key *k, const char *v,
+		 char *why, size_t whylen)
+{
+	static const char *const names[] = {
+		"off", "auto", "aes256gcm", "xchacha20", NULL,
+	};
+	static const enum sl_config_encryption values[] = {
+		SL_ENCRYPTION_OFF, SL_ENCRYPTION_AUTO, SL_ENCRYPTION_AES256GCM,
+		SL_ENCRYPTION_XCHACHA20,
+	};
+	int i = choice(v, names, why, whylen);
+
+	(void)k;
+	if (i < 0)
+		return -1;
+	((struct sl_config *)obj)->env_encryption = values[i];
+	return 0;
+}
+
+static const struct sl_config_key envelope_keys[] = {
+	{ .name = "batch_bytes", .parse = parse_size,
+	  .off = offsetof(struct sl_config, env_batch_bytes),
+	  .size = sizeof(unsigned), .min = 4096, .max = 16u << 20 },
+	{ .name = "batch_messages", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, env_batch_messages),
+	  .size = sizeof(unsigned), .min = 1, .max = 1u << 20 },
+	{ .name = "linger", .parse = parse_duration,
+	  .off = offsetof(struct sl_config, env_linger_us),
+	  .size = sizeof(unsigned), .min = 0, .max = 10 * SL_CFG_US_S,
+	  .unit = 1, .bare = SL_CFG_US_MS },
+	{ .name = "buckets", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, env_buckets),
+	  .size = sizeof(unsigned), .min = 1, .max = 1024 },
+	{ .name = "max_open_batches", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, env_max_open),
+	  .size = sizeof(unsigned), .min = 16, .max = 65536 },
+	{ .name = "lz4_acceleration", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, env_lz4_acceleration),
+	  .size = sizeof(unsigned), .min = 1, .max = 65537 },
+	{ .name = "encryption", .parse = parse_encryption },
+	{ .name = "key_file", .parse = parse_string,
+	  .off = offsetof(struct sl_config, env_key_file),
+	  .size = sizeof(((struct sl_config *)0)->env_key_file) },
 };
 
 /* ---- [shutdown] and [stats] -------------------------------------------- */
@@ -1000,7 +1068,7 @@ static const struct sl_config_key stats_keys[] = {
 /* struct sl_config_seen keeps SL_CONFIG_SECTION_KEYS lines per section. */
 _Static_assert(FITS(eal_keys) && FITS(dataplane_keys) &&
 	       FITS(input_udp_keys) && FITS(port_keys) && FITS(kafka_keys) &&
-	       FITS(routing_keys) && FITS(route_keys) &&
+	       FITS(routing_keys) && FITS(route_keys) && FITS(envelope_keys) &&
 	       FITS(shutdown_keys) && FITS(stats_keys),
 	       "a section has more keys than SL_CONFIG_SECTION_KEYS");
 
@@ -1016,6 +1084,7 @@ static const struct {
 	[SECT_KAFKA] = { "kafka", KEYS(kafka_keys) },
 	[SECT_KAFKA_PRODUCER] = { "kafka.producer", NULL, 0 },
 	[SECT_ROUTING] = { "routing", KEYS(routing_keys) },
+	[SECT_ENVELOPE] = { "envelope", KEYS(envelope_keys) },
 	[SECT_SHUTDOWN] = { "shutdown", KEYS(shutdown_keys) },
 	[SECT_STATS] = { "stats", KEYS(stats_keys) },
 };
@@ -1308,6 +1377,15 @@ sl_config_defaults(struct sl_config *c)
 
 	snprintf(c->router.default_topic, sizeof(c->router.default_topic),
 		 "logs");
+	c->router.default_format = SL_FORMAT_RECORD;
+
+	c->env_batch_bytes = 64u << 10;
+	c->env_batch_messages = 10000;
+	c->env_linger_us = 5000;
+	c->env_buckets = 64;
+	c->env_max_open = 1024;
+	c->env_lz4_acceleration = 1;
+	c->env_encryption = SL_ENCRYPTION_OFF;
 
 	c->drain_timeout_ms = 10000;
 	c->stats_interval_ms = 10000;
@@ -1647,6 +1725,11 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 				       c->router.rules[i].name);
 			return -1;
 		}
+	}
+	if (c->env_encryption != SL_ENCRYPTION_OFF && c->env_key_file[0] == '\0') {
+		validate_error(c, err, errlen,
+			       "[envelope] encryption needs key_file (make one with sluice-keygen)");
+		return -1;
 	}
 	/* Every RX queue full, every ring (one per receiver and worker pair)
 	 * full and every lcore holding a

@@ -9,10 +9,13 @@
 #define SL_KAFKA_TOPIC_SLOTS 4096 /* power of two */
 #define SL_KAFKA_ERR_SLOTS   16
 
-/* A cached topic handle. name is empty for a free slot. */
+/* A cached topic handle. name is empty for a free slot; a topic has one
+ * handle per format, since envelope topics turn librdkafka's compression
+ * off (the payload is lz4 already). */
 struct sl_kafka_topic {
 	char name[256];
 	uint64_t hash;
+	int envelope;             /* produced without Kafka-side compression */
 	rd_kafka_topic_t *rkt;
 };
 

@@ -28,42 +28,66 @@ static const char *const producer_defaults[][2] = {
 };
 
 /* Picks the partition from the source, not from the key: a source whose
- * hostname changes (or has none) still keeps its order in one partition.
- * Records without a source (none today) fall back to librdkafka's
- * consistent-random partitioner. */
+ * hostname changes (or has none) still keeps its order in one partition,
+ * and an envelope goes where the records of its sources' bucket would
+ * (sl_ack-t.h). Records without an opaque (none today) fall back to
+ * librdkafka's consistent-random partitioner. */
 static int32_t
 partition_by_source(const rd_kafka_topic_t *rkt, const void *key,
 		    size_t key_len, int32_t partition_cnt, void *rkt_opaque,
 		    void *msg_opaque)
 {
-	const struct sl_source *src = msg_opaque;
+	const struct sl_ack_tag *tag = msg_opaque;
 
-	if (src == NULL)
+	if (tag == NULL)
 		return rd_kafka_msg_partitioner_consistent_random(rkt, key,
 			key_len, partition_cnt, rkt_opaque, msg_opaque);
-	return (int32_t)(src->hash % (uint32_t)partition_cnt);
+	return (int32_t)(tag->partition_hash % (uint32_t)partition_cnt);
 }
 
+/* Counts n messages that failed with err. */
 static void
-count_error(struct sl_kafka *k, rd_kafka_resp_err_t err)
+count_error(struct sl_kafka *k, rd_kafka_resp_err_t err, uint64_t n)
 {
 	unsigned i;
 
 	for (i = 0; i < k->n_errors; i++) {
 		if (k->errors[i].err == err) {
-			k->errors[i].count++;
+			k->errors[i].count += n;
 			return;
 		}
 	}
 	if (k->n_errors < SL_KAFKA_ERR_SLOTS) {
 		k->errors[k->n_errors].err = err;
-		k->errors[k->n_errors].count = 1;
+		k->errors[k->n_errors].count = n;
 		k->n_errors++;
 		SL_LOG(WARNING, "producer %u: delivery failed: %s (first of its kind; counted from now on)",
 		       k->id, rd_kafka_err2str(err));
 		return;
 	}
-	k->errors[SL_KAFKA_ERR_SLOTS - 1].count++;
+	k->errors[SL_KAFKA_ERR_SLOTS - 1].count += n;
+}
+
+/* Settles one delivery report for n messages of src (NULL: none known):
+ * delivered, or failed with its reason counted. */
+static void
+settle(struct sl_kafka *k, struct sl_lcore_stats *st, struct sl_source *src,
+       uint32_t n, rd_kafka_resp_err_t err)
+{
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (src != NULL)
+			src->delivered += n;
+		return;
+	}
+	if (src != NULL)
+		src->failed += n;
+	if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+	    err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+		k->purged += n;
+		SL_STAT_DROP(st, SL_DROP_SHUTDOWN, n);
+		return;
+	}
+	SL_STAT_DROP(st, SL_DROP_KAFKA_FAILED, n);
 }
 
 /* Delivery report: runs on the worker lcore inside rd_kafka_poll(). */
@@ -71,26 +95,28 @@ static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct sl_kafka *k = opaque;
-	struct sl_source *src = m->_private;
+	const struct sl_ack_tag *tag = m->_private;
 	struct sl_lcore_stats *st = sl_stats_self();
+	uint32_t count = 1, i;
 
 	(void)rk;
-	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		SL_STAT_ADD(st, kafka_delivered, 1);
-		if (src != NULL)
-			src->delivered++;
-		return;
+	if (tag != NULL && tag->kind == SL_ACK_ENVELOPE) {
+		struct sl_envelope_ack *ack = m->_private;
+
+		count = ack->count;
+		for (i = 0; i < ack->n_srcs; i++)
+			settle(k, st, ack->srcs[i].src, ack->srcs[i].n, m->err);
+		if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+			SL_STAT_ADD(st, env_delivered, 1);
+		free(ack);
+	} else {
+		settle(k, st, m->_private, 1, m->err);
 	}
-	if (src != NULL)
-		src->failed++;
-	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
-	    m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
-		k->purged++;
-		SL_STAT_DROP(st, SL_DROP_SHUTDOWN, 1);
-		return;
-	}
-	SL_STAT_DROP(st, SL_DROP_KAFKA_FAILED, 1);
-	count_error(k, m->err);
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		SL_STAT_ADD(st, kafka_delivered, count);
+	else if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
+		 m->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+		count_error(k, m->err, count);
 }
 
 /* librdkafka's own log lines (from its threads) go where sluice's go, at
@@ -203,13 +229,35 @@ name_hash(const char *s)
 	return h;
 }
 
-/* Returns the cached handle of topic, creating it on first use. When the
- * cache is full the handle is made for this call only (*uncached set) and
- * the caller destroys it after producing: slower, never wrong. */
+/* Makes a handle for topic; an envelope topic gets Kafka-side
+ * compression off. Returns NULL on failure (rd_kafka_last_error()). */
 static rd_kafka_topic_t *
-topic_get(struct sl_kafka *k, const char *topic, int *uncached)
+topic_new(struct sl_kafka *k, const char *topic, int envelope)
 {
-	uint64_t h = name_hash(topic);
+	rd_kafka_topic_conf_t *tconf;
+	char why[256];
+
+	if (!envelope)
+		return rd_kafka_topic_new(k->rk, topic, NULL);
+	tconf = rd_kafka_default_topic_conf_dup(k->rk);
+	if (tconf == NULL)
+		return NULL;
+	if (rd_kafka_topic_conf_set(tconf, "compression.codec", "none", why,
+				    sizeof(why)) != RD_KAFKA_CONF_OK) {
+		rd_kafka_topic_conf_destroy(tconf);
+		return NULL;
+	}
+	return rd_kafka_topic_new(k->rk, topic, tconf);
+}
+
+/* Returns the cached handle of topic for a format, creating it on first
+ * use. When the cache is full the handle is made for this call only
+ * (*uncached set) and the caller destroys it after producing: slower,
+ * never wrong. */
+static rd_kafka_topic_t *
+topic_get(struct sl_kafka *k, const char *topic, int envelope, int *uncached)
+{
+	uint64_t h = name_hash(topic) ^ (uint64_t)envelope;
 	unsigned mask = SL_KAFKA_TOPIC_SLOTS - 1, i = (unsigned)h & mask;
 	struct sl_kafka_topic *t;
 
@@ -218,20 +266,22 @@ topic_get(struct sl_kafka *k, const char *topic, int *uncached)
 		t = &k->topics[i];
 		if (t->name[0] == '\0')
 			break;
-		if (t->hash == h && strcmp(t->name, topic) == 0)
+		if (t->hash == h && t->envelope == envelope &&
+		    strcmp(t->name, topic) == 0)
 			return t->rkt;
 	}
 	if (k->n_topics + 1 >= SL_KAFKA_TOPIC_SLOTS ||
 	    strlen(topic) >= sizeof(t->name)) {
 		*uncached = 1;
 		k->topics_uncached++;
-		return rd_kafka_topic_new(k->rk, topic, NULL);
+		return topic_new(k, topic, envelope);
 	}
-	t->rkt = rd_kafka_topic_new(k->rk, topic, NULL);
+	t->rkt = topic_new(k, topic, envelope);
 	if (t->rkt == NULL)
 		return NULL;
 	snprintf(t->name, sizeof(t->name), "%s", topic);
 	t->hash = h;
+	t->envelope = envelope;
 	k->n_topics++;
 	return t->rkt;
 }
@@ -285,10 +335,10 @@ sl_kafka_produce(struct sl_kafka *k, const char *topic, const void *key,
 	rd_kafka_resp_err_t e;
 	int uncached;
 
-	rkt = topic_get(k, topic, &uncached);
+	rkt = topic_get(k, topic, 0, &uncached);
 	if (rkt == NULL) {
 		SL_STAT_DROP(st, SL_DROP_KAFKA_REJECTED, 1);
-		count_error(k, rd_kafka_last_error());
+		count_error(k, rd_kafka_last_error(), 1);
 		return -EINVAL;
 	}
 	source_len = source_text(meta, src, source);
@@ -314,7 +364,74 @@ sl_kafka_produce(struct sl_kafka *k, const char *topic, const void *key,
 		return -EAGAIN;
 	}
 	SL_STAT_DROP(st, SL_DROP_KAFKA_REJECTED, 1);
-	count_error(k, e);
+	count_error(k, e, 1);
+	return -EINVAL;
+}
+
+int
+sl_kafka_produce_envelope(struct sl_kafka *k, const struct sl_kafka_envelope *e)
+{
+	struct sl_lcore_stats *st = sl_stats_self();
+	char key[12], count[12], first[24], last[24], key_id[12];
+	size_t key_len, count_len, first_len, last_len, key_id_len;
+	rd_kafka_topic_t *rkt;
+	rd_kafka_headers_t *hdrs;
+	rd_kafka_resp_err_t err;
+	int uncached;
+
+	rkt = topic_get(k, e->topic, 1, &uncached);
+	if (rkt == NULL) {
+		err = rd_kafka_last_error();
+		goto refused;
+	}
+	key_len = put_decimal(key, e->ack->tag.partition_hash);
+	count_len = put_decimal(count, e->count);
+	first_len = put_decimal(first, e->first_rx_ns);
+	last_len = put_decimal(last, e->last_rx_ns);
+	key_id_len = put_decimal(key_id, e->key_id);
+	hdrs = rd_kafka_headers_new(6);
+	rd_kafka_header_add(hdrs, SL_KAFKA_HDR_FORMAT, -1,
+			    SL_KAFKA_ENVELOPE_FORMAT, -1);
+	rd_kafka_header_add(hdrs, SL_KAFKA_HDR_COUNT, -1, count,
+			    (ssize_t)count_len);
+	rd_kafka_header_add(hdrs, SL_KAFKA_HDR_FIRST_NS, -1, first,
+			    (ssize_t)first_len);
+	rd_kafka_header_add(hdrs, SL_KAFKA_HDR_LAST_NS, -1, last,
+			    (ssize_t)last_len);
+	rd_kafka_header_add(hdrs, SL_KAFKA_HDR_SOURCES, -1, e->sources,
+			    (ssize_t)e->sources_len);
+	if (e->key_id != 0)
+		rd_kafka_header_add(hdrs, SL_KAFKA_HDR_KEY_ID, -1, key_id,
+				    (ssize_t)key_id_len);
+	/* F_FREE: librdkafka frees the payload once delivered or failed;
+	 * no copy of the (large) envelope is made. */
+	err = rd_kafka_producev(k->rk,
+		RD_KAFKA_V_RKT(rkt),
+		RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+		RD_KAFKA_V_VALUE(e->payload, e->len),
+		RD_KAFKA_V_KEY(key, key_len),
+		RD_KAFKA_V_HEADERS(hdrs),
+		RD_KAFKA_V_OPAQUE(e->ack),
+		RD_KAFKA_V_END);
+	if (uncached)
+		rd_kafka_topic_destroy(rkt);
+	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		SL_STAT_ADD(st, kafka_produced, e->count);
+		SL_STAT_ADD(st, env_sealed, 1);
+		SL_STAT_ADD(st, env_bytes, e->len);
+		return 0;
+	}
+	/* On failure the headers are still ours (producev takes them only
+	 * when it succeeds). */
+	rd_kafka_headers_destroy(hdrs);
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+		SL_STAT_ADD(st, kafka_queue_full, 1);
+		return -EAGAIN;
+	}
+refused:
+	SL_STAT_DROP(st, SL_DROP_KAFKA_REJECTED, e->count);
+	count_error(k, err, e->count);
 	return -EINVAL;
 }
 

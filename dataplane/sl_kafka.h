@@ -36,6 +36,40 @@ int sl_kafka_produce(struct sl_kafka *k, const char *topic,
 		     size_t value_len, const struct sl_meta *meta,
 		     struct sl_source *src);
 
+/* An envelope to produce. payload (malloc'd) passes to librdkafka when
+ * queued; ack (malloc'd) comes back in the delivery report, which frees
+ * it. sources is "ip,ip,..." of the hosts inside (header sluice.sources,
+ * so consumers can filter without decoding). */
+struct sl_kafka_envelope {
+	const char *topic;
+	void *payload;
+	size_t len;
+	uint32_t count;
+	uint64_t first_rx_ns;
+	uint64_t last_rx_ns;
+	uint32_t key_id;              /* 0: not encrypted */
+	const char *sources;
+	size_t sources_len;
+	struct sl_envelope_ack *ack;
+};
+
+/* Envelope record header names. */
+#define SL_KAFKA_HDR_FORMAT   "sluice.format"
+#define SL_KAFKA_HDR_COUNT    "sluice.count"
+#define SL_KAFKA_HDR_FIRST_NS "sluice.first_rx_ns"
+#define SL_KAFKA_HDR_LAST_NS  "sluice.last_rx_ns"
+#define SL_KAFKA_HDR_SOURCES  "sluice.sources"
+#define SL_KAFKA_HDR_KEY_ID   "sluice.key_id"
+#define SL_KAFKA_ENVELOPE_FORMAT "envelope/1"
+
+/* Produces envelope e, keyed by its bucket, partitioned like its
+ * sources' records would be. Returns 0 when queued (payload and ack now
+ * belong to librdkafka and the delivery report), -EAGAIN when the local
+ * queue is full (nothing queued, both still the caller's), or -EINVAL
+ * when refused for good (counted as SL_DROP_KAFKA_REJECTED for every
+ * message; payload and ack still the caller's, to free). */
+int sl_kafka_produce_envelope(struct sl_kafka *k, const struct sl_kafka_envelope *e);
+
 /* Serves delivery reports for up to timeout_ms. Returns how many. */
 int sl_kafka_poll(struct sl_kafka *k, int timeout_ms);
 

@@ -11,6 +11,15 @@
 #define SL_ROUTE_PATTERN_MAX 128
 #define SL_TOPIC_MAX         249 /* Kafka's limit on a topic name */
 
+/* What a route produces: one Kafka record per message, or lz4 envelopes
+ * of many messages (docs/envelope.md). SL_FORMAT_DEFAULT on a rule means
+ * the router's default_format. */
+enum sl_route_format {
+	SL_FORMAT_DEFAULT = 0,
+	SL_FORMAT_RECORD,
+	SL_FORMAT_ENVELOPE,
+};
+
 /* One rule. Invariants: a condition with count 0 (or facility_mask 0, or
  * net_prefix < 0) is not checked; the checked conditions are ANDed, the
  * globs inside one condition are ORed; topic is a template in which
@@ -25,6 +34,7 @@ struct sl_route_rule {
 	struct sl_addr net;
 	int net_prefix;             /* -1: no network condition */
 	char topic[SL_TOPIC_MAX + 1];
+	enum sl_route_format format;
 };
 
 /* The routing table. Invariants: rules are tried in order and the first
@@ -33,6 +43,7 @@ struct sl_router {
 	unsigned n_rules;
 	struct sl_route_rule rules[SL_ROUTE_MAX_RULES];
 	char default_topic[SL_TOPIC_MAX + 1];
+	enum sl_route_format default_format; /* never SL_FORMAT_DEFAULT */
 };
 
 #endif

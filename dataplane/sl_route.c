@@ -258,11 +258,14 @@ sl_route_message(const struct sl_router *r, const uint8_t *buf,
 	for (i = 0; i < n; i++) {
 		if (sl_route_rule_matches(&r->rules[i], &c)) {
 			res->rule = (int)i;
+			res->format = r->rules[i].format != SL_FORMAT_DEFAULT ?
+				      r->rules[i].format : r->default_format;
 			sl_route_expand(r->rules[i].topic, &c, res->topic);
 			return;
 		}
 	}
 	res->rule = -1;
+	res->format = r->default_format;
 	sl_route_expand(r->default_topic, &c, res->topic);
 }
 

@@ -11,6 +11,7 @@
 /* Result of routing one message. */
 struct sl_route_result {
 	int rule;                          /* index of the rule, -1: default */
+	enum sl_route_format format;       /* RECORD or ENVELOPE */
 	char topic[SL_TOPIC_MAX + 1];      /* NUL-terminated topic name */
 };
 

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "sl_ack-t.h"
 #include "sl_meta-t.h"
 
 /* What a worker knows of one sending host. Invariants: addr.port is 0
@@ -15,8 +16,8 @@
  * addr's IP as text (INET6_ADDRSTRLEN - 1 at most), kept so the record
  * key and headers cost no formatting per message. */
 struct sl_source {
+	struct sl_ack_tag tag;           /* partition_hash: sl_addr_hash */
 	struct sl_addr addr;
-	uint32_t hash;
 	uint64_t msgs_in;
 	uint64_t bytes_in;
 	uint64_t delivered;

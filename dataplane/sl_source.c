@@ -36,6 +36,7 @@ sl_source_table_create(const char *name, unsigned capacity, int socket)
 	t->index = rte_hash_create(&hp);
 	if (t->index == NULL)
 		goto fail;
+	t->entries[capacity].tag.kind = SL_ACK_SOURCE;
 	return t;
 fail:
 	{
@@ -79,7 +80,8 @@ sl_source_get(struct sl_source_table *t, const struct sl_addr *a,
 	s = &t->entries[pos];
 	memset(s, 0, sizeof(*s));
 	s->addr = key;
-	s->hash = hash;
+	s->tag.partition_hash = hash;
+	s->tag.kind = SL_ACK_SOURCE;
 	{
 		char text[SL_ADDR_STRLEN];
 		size_t n = sl_addr_format_ip(&key, text);

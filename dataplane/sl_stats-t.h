@@ -31,6 +31,7 @@ enum sl_drop_reason {
 	SL_DROP_KAFKA_FAILED,   /* delivery report carried an error */
 	SL_DROP_SHUTDOWN,       /* still queued when the shutdown bound ran out */
 	SL_DROP_SOCKET_FULL,    /* kernel socket buffer overflowed (SO_RXQ_OVFL) */
+	SL_DROP_SEAL_FAILED,    /* an envelope could not be sealed (memory, crypto) */
 	SL_DROP__COUNT
 };
 
@@ -53,6 +54,10 @@ struct sl_lcore_stats {
 	uint64_t kafka_produced; /* accepted by produce() */
 	uint64_t kafka_delivered;/* delivery report: stored with acks=all */
 	uint64_t kafka_queue_full; /* produce() said queue full (retried) */
+	uint64_t env_sealed;     /* envelopes sealed and produced */
+	uint64_t env_delivered;  /* envelopes stored with acks=all */
+	uint64_t env_raw_bytes;  /* record bytes that went into envelopes */
+	uint64_t env_bytes;      /* bytes of the sealed envelopes */
 	uint64_t drops[SL_DROP__COUNT];
 } __rte_cache_aligned;
 

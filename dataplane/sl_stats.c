@@ -21,6 +21,7 @@ static const char *const drop_names[SL_DROP__COUNT] = {
 	[SL_DROP_KAFKA_FAILED] = "kafka_failed",
 	[SL_DROP_SHUTDOWN] = "shutdown",
 	[SL_DROP_SOCKET_FULL] = "socket_full",
+	[SL_DROP_SEAL_FAILED] = "seal_failed",
 };
 
 const char *
@@ -55,6 +56,10 @@ sl_stats_sum(struct sl_lcore_stats *t)
 		t->kafka_produced += LOAD(s->kafka_produced);
 		t->kafka_delivered += LOAD(s->kafka_delivered);
 		t->kafka_queue_full += LOAD(s->kafka_queue_full);
+		t->env_sealed += LOAD(s->env_sealed);
+		t->env_delivered += LOAD(s->env_delivered);
+		t->env_raw_bytes += LOAD(s->env_raw_bytes);
+		t->env_bytes += LOAD(s->env_bytes);
 		for (d = 0; d < SL_DROP__COUNT; d++)
 			t->drops[d] += LOAD(s->drops[d]);
 	}
@@ -86,6 +91,11 @@ sl_stats_print(FILE *f, const char *label, const char *extra)
 			fprintf(f, " drop_%s=%" PRIu64, drop_names[d], t.drops[d]);
 	if (t.tx_failed != 0)
 		fprintf(f, " tx_failed=%" PRIu64, t.tx_failed);
+	if (t.env_sealed != 0)
+		fprintf(f, " env_sealed=%" PRIu64 " env_delivered=%" PRIu64
+			" env_raw_bytes=%" PRIu64 " env_bytes=%" PRIu64,
+			t.env_sealed, t.env_delivered, t.env_raw_bytes,
+			t.env_bytes);
 	fprintf(f, "%s\n", extra);
 	fflush(f);
 }

@@ -8,6 +8,8 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "sl_batch-t.h"
+#include "sl_kafka.h"
 #include "sl_kafka-t.h"
 #include "sl_ring-t.h"
 #include "sl_route-t.h"
@@ -37,6 +39,19 @@ struct sl_worker {
 	unsigned n_held;
 	unsigned held_pos;
 	struct rte_mbuf *held[SL_BURST_MAX];
+
+	/* Envelope routes (NULL when the configuration has none). pending
+	 * is a sealed envelope Kafka had no room for (pending.payload !=
+	 * NULL): nothing else is produced before it, so a bucket's
+	 * envelopes stay in order. */
+	struct sl_batcher *batcher;
+	struct sl_envelope_encoder *encoder;
+	uint32_t key_id;                      /* 0: not encrypting */
+	struct sl_keyfeed *keys;              /* rotations, or NULL */
+	uint64_t key_gen;                     /* last generation taken */
+	struct sl_kafka_envelope pending;
+	char pending_topic[SL_TOPIC_MAX + 1];
+	char sources_text[1024];              /* pending.sources value */
 };
 
 #endif

@@ -1,5 +1,7 @@
-/* sl_worker.c: dequeue, parse, route, produce. */
+/* sl_worker.c: dequeue, parse, route, produce: one record per message,
+ * or batched into envelopes (sl_batch) sealed on this lcore. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -7,7 +9,10 @@
 #include <rte_hash.h>
 #include <rte_malloc.h>
 
+#include "sl_envelope.h"
 #include "sl_kafka.h"
+#include "sl_keyfeed.h"
+#include "sl_log.h"
 #include "sl_meta.h"
 #include "sl_route.h"
 #include "sl_source.h"
@@ -41,7 +46,11 @@ sl_worker_create(const struct sl_worker_params *p)
 				       p->socket);
 	snprintf(name, sizeof(name), "sl_src_%u", p->id);
 	w->sources = sl_source_table_create(name, p->max_sources, p->socket);
-	if (w->scratch == NULL || w->sources == NULL) {
+	if (p->encoder != NULL)
+		w->batcher = sl_batcher_create(&p->batch);
+	if (w->scratch == NULL || w->sources == NULL ||
+	    (p->encoder != NULL && w->batcher == NULL)) {
+		sl_batcher_free(w->batcher);
 		sl_source_table_free(w->sources);
 		rte_free(w->scratch);
 		rte_free(w);
@@ -49,7 +58,171 @@ sl_worker_create(const struct sl_worker_params *p)
 		return NULL;
 	}
 	w->kafka = p->kafka;
+	w->encoder = p->encoder;
+	w->keys = p->keys;
+	if (w->keys != NULL)
+		w->key_id = sl_keyfeed_take(w->keys, w->id, &w->key_gen,
+					    w->encoder, 0);
 	return w;
+}
+
+/* Counts the n messages of every source in ack as failed (reason r,
+ * already counted by the caller or here when count_drop is set) and frees
+ * the envelope. */
+static void
+envelope_fail(struct sl_worker *w, void *payload, struct sl_envelope_ack *ack,
+	      enum sl_drop_reason r, int count_drop)
+{
+	uint32_t i;
+
+	for (i = 0; i < ack->n_srcs; i++)
+		ack->srcs[i].src->failed += ack->srcs[i].n;
+	if (count_drop)
+		SL_STAT_DROP(w->stats, r, ack->count);
+	free(payload);
+	free(ack);
+}
+
+/* Tries to queue the pending envelope. Returns 1 when nothing is pending
+ * any more (queued, or refused for good and counted), 0 when Kafka's
+ * queue is still full. */
+static int
+pending_produce(struct sl_worker *w)
+{
+	int rc;
+
+	if (w->pending.payload == NULL)
+		return 1;
+	rc = sl_kafka_produce_envelope(w->kafka, &w->pending);
+	if (rc == -EAGAIN)
+		return 0;
+	if (rc != 0)
+		envelope_fail(w, w->pending.payload, w->pending.ack,
+			      SL_DROP_KAFKA_REJECTED, 0);
+	w->pending.payload = NULL;
+	w->pending.ack = NULL;
+	return 1;
+}
+
+/* Writes the sources of ack as "ip,ip,..." into w->sources_text (the
+ * sluice.sources header), "+N" for those that do not fit. */
+static size_t
+sources_text(struct sl_worker *w, const struct sl_envelope_ack *ack)
+{
+	char *out = w->sources_text;
+	size_t n = 0, cap = sizeof(w->sources_text);
+	uint32_t i;
+
+	for (i = 0; i < ack->n_srcs; i++) {
+		const struct sl_source *s = ack->srcs[i].src;
+		size_t need = (size_t)s->ip_len + 1;
+
+		if (n + need + 12 > cap) {
+			n += (size_t)snprintf(out + n, cap - n, "%s+%u",
+					      n ? "," : "", ack->n_srcs - i);
+			break;
+		}
+		if (n > 0)
+			out[n++] = ',';
+		memcpy(out + n, s->ip_text, s->ip_len);
+		n += s->ip_len;
+	}
+	return n;
+}
+
+/* Seals batch t, closes it, and hands the envelope to Kafka (or keeps it
+ * pending when Kafka's queue is full). Called only with nothing pending. */
+static void
+seal(struct sl_worker *w, struct sl_batch *t)
+{
+	size_t bound = sl_envelope_sealed_bound(t->len), len;
+	struct sl_envelope_ack *ack;
+	uint8_t *out;
+	char err[256];
+	uint32_t i;
+
+	out = malloc(bound);
+	ack = malloc(sizeof(*ack) + t->n_srcs * sizeof(ack->srcs[0]));
+	if (ack != NULL) {
+		ack->tag.partition_hash = t->bucket;
+		ack->tag.kind = SL_ACK_ENVELOPE;
+		ack->count = t->count;
+		ack->n_srcs = t->n_srcs;
+		for (i = 0; i < t->n_srcs; i++) {
+			ack->srcs[i].src = t->srcs[i].src;
+			ack->srcs[i].n = t->srcs[i].n;
+		}
+	}
+	len = 0;
+	if (out != NULL && ack != NULL)
+		len = sl_envelope_seal(w->encoder, t->raw, t->len, t->count,
+				       t->first_rx_ns, t->last_rx_ns, out, bound,
+				       err, sizeof(err));
+	if (len == 0) {
+		if (out != NULL && ack != NULL)
+			SL_LOG(ERR, "worker %u: envelope of %u messages for %s not sealed: %s",
+			       w->id, t->count, t->topic, err);
+		for (i = 0; i < t->n_srcs; i++)
+			t->srcs[i].src->failed += t->srcs[i].n;
+		SL_STAT_DROP(w->stats, SL_DROP_SEAL_FAILED, t->count);
+		free(out);
+		free(ack);
+		sl_batcher_close(w->batcher, t);
+		return;
+	}
+	SL_STAT_ADD(w->stats, env_raw_bytes, t->len);
+	memcpy(w->pending_topic, t->topic, sizeof(w->pending_topic));
+	w->pending = (struct sl_kafka_envelope){
+		.topic = w->pending_topic,
+		.payload = out,
+		.len = len,
+		.count = t->count,
+		.first_rx_ns = t->first_rx_ns,
+		.last_rx_ns = t->last_rx_ns,
+		.key_id = w->key_id,
+		.sources = w->sources_text,
+		.ack = ack,
+	};
+	w->pending.sources_len = sources_text(w, ack);
+	sl_batcher_close(w->batcher, t);
+	pending_produce(w);
+}
+
+/* Adds one message to the batch of its route and source bucket, sealing
+ * batches as they fill. Called only with nothing pending. */
+static void
+batch_message(struct sl_worker *w, const char *topic, const uint8_t *data,
+	      uint32_t len, const struct sl_meta *meta, struct sl_source *src)
+{
+	struct sl_batcher *b = w->batcher;
+	uint32_t bucket = sl_batcher_bucket(b, meta->src_hash);
+	struct sl_batch *t = sl_batcher_find(b, topic, bucket);
+	struct sl_envelope_rec rec;
+
+	if (t != NULL && sl_batch_full_for(b, t, len)) {
+		seal(w, t);
+		t = NULL;
+	}
+	if (t == NULL) {
+		t = sl_batcher_open(b, topic, bucket, rte_rdtsc());
+		if (t == NULL && b->oldest != NULL && w->pending.payload == NULL) {
+			/* Every batch slot is open: the oldest makes room. */
+			seal(w, b->oldest);
+			t = sl_batcher_open(b, topic, bucket, rte_rdtsc());
+		}
+		if (t == NULL) {
+			src->failed++;
+			SL_STAT_DROP(w->stats, SL_DROP_NOMBUF, 1);
+			return;
+		}
+	}
+	rec.rx_ns = meta->rx_ns;
+	rec.family = meta->src.family == AF_INET6 ? 6 : 4;
+	rec.port = meta->src.port;
+	memcpy(rec.addr, meta->src.ip, sizeof(rec.addr));
+	sl_envelope_put(t->raw, &t->len, &rec, data, len);
+	if (sl_batch_account(b, t, src, meta->rx_ns) && w->pending.payload == NULL)
+		seal(w, t);
 }
 
 unsigned
@@ -64,6 +237,23 @@ sl_worker_free(struct sl_worker *w)
 		rte_pktmbuf_free_bulk(&w->held[w->held_pos], left);
 		SL_STAT_DROP(w->stats, SL_DROP_SHUTDOWN, left);
 	}
+	if (w->pending.payload != NULL) {
+		left += w->pending.count;
+		envelope_fail(w, w->pending.payload, w->pending.ack,
+			      SL_DROP_SHUTDOWN, 1);
+	}
+	while (w->batcher != NULL && w->batcher->oldest != NULL) {
+		struct sl_batch *t = w->batcher->oldest;
+		uint32_t i;
+
+		for (i = 0; i < t->n_srcs; i++)
+			t->srcs[i].src->failed += t->srcs[i].n;
+		SL_STAT_DROP(w->stats, SL_DROP_SHUTDOWN, t->count);
+		left += t->count;
+		sl_batcher_close(w->batcher, t);
+	}
+	sl_batcher_free(w->batcher);
+	sl_envelope_encoder_free(w->encoder);
 	sl_kafka_free(w->kafka);
 	sl_source_table_free(w->sources);
 	rte_free(w->scratch);
@@ -90,6 +280,8 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 	size_t key_len;
 	int rc;
 
+	if (w->pending.payload != NULL && !pending_produce(w))
+		return -EAGAIN;
 	if (pkt_len > w->max_message) {
 		/* Receive stages enforce the limit; a message over it here
 		 * would overflow scratch, so it is checked once more. */
@@ -107,6 +299,11 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 	}
 	sl_route_message(w->router, data, &msg, &meta->src, &route);
 	src = sl_source_get(w->sources, &meta->src, meta->src_hash);
+	if (route.format == SL_FORMAT_ENVELOPE && w->batcher != NULL) {
+		batch_message(w, route.topic, data, msg.len, meta, src);
+		rc = 0;
+		goto counted;
+	}
 	if (msg.hostname.len > 0) {
 		key = data + msg.hostname.off;
 		key_len = msg.hostname.len;
@@ -121,6 +318,7 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 			      msg.len, meta, src);
 	if (rc == -EAGAIN)
 		return -EAGAIN;
+counted:
 	src->msgs_in++;
 	src->bytes_in += msg.len;
 	src->last_rx_ns = meta->rx_ns;
@@ -163,7 +361,20 @@ sl_worker_poll(struct sl_worker *w)
 {
 	struct rte_mbuf *burst[SL_BURST_MAX];
 	uint64_t now = rte_rdtsc();
+	struct sl_batch *t;
 	unsigned done = 0, r, n;
+
+	if (w->keys != NULL)
+		w->key_id = sl_keyfeed_take(w->keys, w->id, &w->key_gen,
+					    w->encoder, w->key_id);
+	if (!pending_produce(w)) {
+		sl_kafka_poll(w->kafka, 1);
+		w->last_poll_tsc = rte_rdtsc();
+		return 0;
+	}
+	while (w->batcher != NULL && w->pending.payload == NULL &&
+	       (t = sl_batcher_expired(w->batcher, now)) != NULL)
+		seal(w, t);
 
 	while (w->held_pos < w->n_held) {
 		if (sl_worker_handle(w, w->held[w->held_pos]) == -EAGAIN)
@@ -200,11 +411,24 @@ sl_worker_poll(struct sl_worker *w)
 }
 
 int
+sl_worker_flush(struct sl_worker *w)
+{
+	if (!pending_produce(w))
+		return 0;
+	while (w->batcher != NULL && w->batcher->oldest != NULL) {
+		seal(w, w->batcher->oldest);
+		if (w->pending.payload != NULL)
+			return 0;
+	}
+	return 1;
+}
+
+int
 sl_worker_idle(const struct sl_worker *w)
 {
 	unsigned r;
 
-	if (w->held_pos < w->n_held)
+	if (w->held_pos < w->n_held || w->pending.payload != NULL)
 		return 0;
 	for (r = 0; r < w->n_in; r++)
 		if (!rte_ring_empty(w->in[r]))

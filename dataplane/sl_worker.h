@@ -2,6 +2,8 @@
 #ifndef SL_WORKER_H
 #define SL_WORKER_H
 
+#include "sl_batch.h"
+#include "sl_keyfeed-t.h"
 #include "sl_worker-t.h"
 
 /* Worker parameters: rings it consumes, its producer and routing table. */
@@ -15,14 +17,20 @@ struct sl_worker_params {
 	struct sl_kafka *kafka;         /* ownership passes to the worker */
 	const struct sl_router *router; /* must outlive the worker */
 	int socket;
+	/* Envelope routes: encoder non-NULL (ownership passes to the
+	 * worker) turns batching on with these parameters. */
+	struct sl_envelope_encoder *encoder;
+	struct sl_batcher_params batch;
+	struct sl_keyfeed *keys;        /* key rotations, or NULL */
 };
 
 /* Creates worker params->id consuming rings[*][id]. Returns the worker,
  * or NULL with rte_errno set (kafka is then still the caller's). */
 struct sl_worker *sl_worker_create(const struct sl_worker_params *params);
 
-/* Frees w, its producer (drain it first) and its source table. Returns
- * the number of held mbufs it freed (counted as SL_DROP_SHUTDOWN). */
+/* Frees w, its producer (drain it first), its batches and its source
+ * table. Returns the number of messages it still held, in mbufs or in
+ * envelopes not handed to Kafka (counted as SL_DROP_SHUTDOWN). */
 unsigned sl_worker_free(struct sl_worker *w);
 
 /* Binds w's counters to the calling lcore's block. Call once on the lcore
@@ -35,8 +43,14 @@ void sl_worker_bind(struct sl_worker *w);
  * (0 when idle). */
 unsigned sl_worker_poll(struct sl_worker *w);
 
-/* Returns 1 when w holds nothing and its rings are empty. */
+/* Returns 1 when w holds nothing and its rings are empty (open envelope
+ * batches do not count: see sl_worker_flush). */
 int sl_worker_idle(const struct sl_worker *w);
+
+/* Seals every open envelope batch and hands it to Kafka, as far as
+ * Kafka's queue allows. Returns 1 when nothing is left in w's batches,
+ * 0 when an envelope still waits for room (poll and call again). */
+int sl_worker_flush(struct sl_worker *w);
 
 /* Processes one message mbuf m (sl_meta filled, data = the message):
  * parse, route, produce. Frees m unless Kafka's queue is full, in which

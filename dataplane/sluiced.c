@@ -37,7 +37,10 @@
 #include "sl_config.h"
 #include "sl_ethdev.h"
 #include "sl_kafka.h"
+#include "sl_envelope.h"
 #include "sl_kafka_embedded.h"
+#include "sl_keyfeed.h"
+#include "sl_keys.h"
 #include "sl_log.h"
 #include "sl_mempool.h"
 #include "sl_meta.h"
@@ -177,7 +180,7 @@ lcore_finish(struct lcore_role *r)
 			work = sl_worker_poll(r->worker);
 			if (work == 0 && !rx_open &&
 			    __atomic_load_n(&run.rx_running, __ATOMIC_ACQUIRE) == 0 &&
-			    sl_worker_idle(r->worker))
+			    sl_worker_idle(r->worker) && sl_worker_flush(r->worker))
 				break;
 		} else if (!rx_open) {
 			break;
@@ -463,7 +466,81 @@ struct daemon_state {
 	struct sl_sockudp *socks[SL_MAX_PRODUCERS];
 	unsigned n_rxq;
 	struct sl_ethdev_rxq *rxqs[SL_MAX_PRODUCERS * SL_CONFIG_MAX_PORTS];
+	struct sl_keyfeed *keys;          /* encryption on */
+	struct timespec key_stamp;        /* key file change time */
+	uint32_t key_id;                  /* id published last */
 };
+
+/* Returns 1 when some route (or the default) produces envelopes. */
+static int
+uses_envelopes(const struct sl_router *r)
+{
+	unsigned i;
+
+	if (r->default_format == SL_FORMAT_ENVELOPE)
+		return 1;
+	for (i = 0; i < r->n_rules; i++)
+		if (r->rules[i].format == SL_FORMAT_ENVELOPE)
+			return 1;
+	return 0;
+}
+
+static enum sl_envelope_aead
+aead_of(enum sl_config_encryption e)
+{
+	switch (e) {
+	case SL_ENCRYPTION_AUTO:
+		return SL_AEAD_AUTO;
+	case SL_ENCRYPTION_AES256GCM:
+		return SL_AEAD_AES256GCM;
+	case SL_ENCRYPTION_XCHACHA20:
+		return SL_AEAD_XCHACHA20;
+	case SL_ENCRYPTION_OFF:
+		break;
+	}
+	return SL_AEAD_NONE;
+}
+
+/* Loads the envelope key file and publishes its current key: at start
+ * (creating the feed), and again whenever the file changes. Returns 0, or
+ * -1 (logged; at start this stops sluiced, later the old key stays). */
+static int
+load_keys(struct daemon_state *d)
+{
+	const struct sl_config *c = &d->cfg;
+	struct sl_keyring *kr;
+	char err[512];
+	uint32_t id;
+	int rc = 0;
+
+	kr = sl_keyring_load(c->env_key_file, err, sizeof(err));
+	if (kr == NULL) {
+		SL_LOG(ERR, "envelope keys: %s", err);
+		return -1;
+	}
+	id = sl_keyring_current(kr);
+	if (d->keys == NULL) {
+		d->keys = sl_keyfeed_new(d->n_workers, id, sl_keyring_get(kr, id));
+		if (d->keys == NULL) {
+			SL_LOG(ERR, "envelope keys: no locked memory for the key feed");
+			rc = -1;
+		}
+	} else if (id != d->key_id) {
+		if (sl_keyfeed_publish(d->keys, id, sl_keyring_get(kr, id)) != 0) {
+			SL_LOG(WARNING, "envelope keys: a worker still uses an old key; key %u is taken on the next check",
+			       id);
+			d->key_stamp = (struct timespec){ 0 };
+			rc = -1;
+		}
+	}
+	if (rc == 0 && id != d->key_id) {
+		SL_LOG(NOTICE, "envelope keys: encrypting with key %u of %s",
+		       id, c->env_key_file);
+		d->key_id = id;
+	}
+	sl_keyring_free(kr);
+	return rc;
+}
 
 static int
 create_fixed_topic(struct sl_kafka_embedded *ke, const char *topic)
@@ -506,6 +583,13 @@ setup_kafka(struct daemon_state *d, const char **brokers)
 		SL_LOG(NOTICE, "embedded Kafka (development only, kept in memory) at %s",
 		       *brokers);
 	}
+	if (uses_envelopes(&c->router) && c->env_encryption != SL_ENCRYPTION_OFF) {
+		if (sl_keyring_changed(c->env_key_file, &d->key_stamp) < 0 ||
+		    load_keys(d) != 0) {
+			SL_LOG(ERR, "envelope keys: cannot use %s", c->env_key_file);
+			return -1;
+		}
+	}
 	for (w = 0; w < d->n_workers; w++) {
 		struct sl_worker_params p = {
 			.id = w,
@@ -516,16 +600,36 @@ setup_kafka(struct daemon_state *d, const char **brokers)
 			.rings = &d->rings,
 			.router = &c->router,
 			.socket = (int)rte_socket_id(),
+			.batch = {
+				.max_open = c->env_max_open,
+				.buckets = c->env_buckets,
+				.batch_bytes = c->env_batch_bytes,
+				.batch_messages = c->env_batch_messages,
+				.max_message = c->max_message,
+				.linger_us = c->env_linger_us,
+				.socket = (int)rte_socket_id(),
+			},
+			.keys = d->keys,
 		};
 
+		if (uses_envelopes(&c->router)) {
+			p.encoder = sl_envelope_encoder_new(aead_of(c->env_encryption),
+				(int)c->env_lz4_acceleration, err, sizeof(err));
+			if (p.encoder == NULL) {
+				SL_LOG(ERR, "worker %u: envelope encoder: %s", w, err);
+				return -1;
+			}
+		}
 		p.kafka = sl_kafka_new(w, *brokers, c->kafka_props,
 				       c->n_kafka_props, err, sizeof(err));
 		if (p.kafka == NULL) {
+			sl_envelope_encoder_free(p.encoder);
 			SL_LOG(ERR, "%s", err);
 			return -1;
 		}
 		d->workers[w] = sl_worker_create(&p);
 		if (d->workers[w] == NULL) {
+			sl_envelope_encoder_free(p.encoder);
 			sl_kafka_free(p.kafka);
 			SL_LOG(ERR, "worker %u: %s", w, rte_strerror(rte_errno));
 			return -1;
@@ -642,10 +746,12 @@ print_stats(const char *label)
 	sl_stats_print(stdout, label, nic);
 }
 
-/* Runs the control loop on the main lcore until SIGTERM or SIGINT. */
+/* Runs the control loop on the main lcore until SIGTERM or SIGINT: the
+ * counters, and key rotation (the key file is checked every tick). */
 static void
-control_loop(const struct sl_config *c, const sigset_t *sigs)
+control_loop(struct daemon_state *d, const sigset_t *sigs)
 {
+	const struct sl_config *c = &d->cfg;
 	unsigned interval_ms = c->stats_interval_ms;
 	struct timespec tick = { .tv_sec = 1 };
 	uint64_t next_stats = 0, now;
@@ -664,6 +770,9 @@ control_loop(const struct sl_config *c, const sigset_t *sigs)
 		}
 		if (sig == SIGUSR1)
 			print_stats("sluiced: stats");
+		if (d->keys != NULL &&
+		    sl_keyring_changed(c->env_key_file, &d->key_stamp) == 1)
+			load_keys(d);
 		now = wall_ns() / 1000000;
 		if (interval_ms > 0 && now >= next_stats) {
 			print_stats("sluiced: stats");
@@ -702,6 +811,7 @@ teardown(struct daemon_state *d)
 		rte_free(d->disp[i]);
 	}
 	rte_mempool_free(d->mp);
+	sl_keyfeed_free(d->keys);
 	sl_kafka_embedded_stop(d->embedded);
 }
 
@@ -795,7 +905,7 @@ main(int argc, char **argv)
 		rte_eal_mp_wait_lcore();
 		goto out;
 	}
-	control_loop(&d.cfg, &sigs);
+	control_loop(&d, &sigs);
 	__atomic_store_n(&run.deadline_tsc, rte_rdtsc() +
 			 rte_get_tsc_hz() / 1000 * d.cfg.drain_timeout_ms,
 			 __ATOMIC_RELEASE);

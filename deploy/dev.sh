@@ -22,7 +22,7 @@ CORPUS=${SLUICE_CORPUS:-$SRC/../shared/corpus}
 # Debian packages: build, run, and the real peers the tests use.
 PACKAGES=(
 	gcc pkg-config meson ninja-build
-	libdpdk-dev dpdk librdkafka-dev liblz4-dev libcmocka-dev libpcap-dev
+	libdpdk-dev dpdk librdkafka-dev liblz4-dev libsodium-dev libcmocka-dev libpcap-dev
 	libhugetlbfs-bin kcat rsyslog bsdutils iproute2 iputils-ping ethtool
 	procps python3 python3-scapy
 	clang libclang-rt-14-dev

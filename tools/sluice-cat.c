@@ -2,6 +2,7 @@
  * its messages, raw or as JSON lines. Made for tests and for looking at
  * what sluiced delivered: it can stop after a number of messages or a
  * time, and says by its exit status whether the number was reached. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -17,6 +18,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include "sl_args.h"
+#include "sl_envelope.h"
+#include "sl_keys.h"
+#include "sl_syslog.h"
 
 #define CAT_MAX_PROPS 64
 #define CAT_BATCH 4096
@@ -42,6 +46,8 @@ struct cat_args {
 	int32_t partition;
 	enum cat_format format;
 	int keys;
+	int no_decode;          /* print envelopes as stored */
+	const char *key_file;   /* keys of encrypted envelopes, or NULL */
 	unsigned n_props;
 	char *props[CAT_MAX_PROPS];
 };
@@ -63,6 +69,8 @@ struct cat_run {
 	uint64_t eofs;
 	int64_t start_ms;
 	int64_t deadline_ms;
+	struct sl_envelope_decoder *dec;  /* NULL with --no-decode */
+	uint64_t bad_envelopes;
 };
 
 static volatile sig_atomic_t cat_stop;
@@ -77,10 +85,13 @@ usage(FILE *f)
 		"[--count N]\n"
 		"                  [--timeout S] [--partition P] "
 		"[--format raw|json] [--keys]\n"
-		"                  [-X KEY=VALUE]...\n"
+		"                  [--key-file FILE | --no-decode] "
+		"[-X KEY=VALUE]...\n"
 		"\n"
 		"Prints the messages of topic T, one per line, in partition "
-		"order.\n"
+		"order. Sluice\n"
+		"envelopes (docs/envelope.md) are opened and their messages "
+		"printed one by one.\n"
 		"\n"
 		"  --brokers B        bootstrap servers, host:port[,...]\n"
 		"  --topic T          topic to read; waited for if it does not "
@@ -98,7 +109,13 @@ usage(FILE *f)
 		"partition,\n"
 		"                     offset, key, timestamp_ms, headers, "
 		"value\n"
+		"                     (with host, source and rx_ns of each "
+		"message)\n"
 		"  --keys             raw format: print KEY<TAB>VALUE\n"
+		"  --key-file FILE    key file of encrypted envelopes "
+		"(sluice-keygen)\n"
+		"  --no-decode        print envelopes as stored, do not open "
+		"them\n"
 		"  -X KEY=VALUE       librdkafka consumer property "
 		"(repeatable)\n"
 		"  --help             show this help\n"
@@ -150,6 +167,8 @@ parse_args(int argc, char **argv, struct cat_args *a)
 		{ "partition", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "keys", no_argument, NULL, 'k' },
+		{ "key-file", required_argument, NULL, 'K' },
+		{ "no-decode", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -209,6 +228,12 @@ parse_args(int argc, char **argv, struct cat_args *a)
 		case 'k':
 			a->keys = 1;
 			break;
+		case 'K':
+			a->key_file = optarg;
+			break;
+		case 'N':
+			a->no_decode = 1;
+			break;
 		case 'X':
 			if (a->n_props == CAT_MAX_PROPS ||
 			    strchr(optarg, '=') == NULL || optarg[0] == '=') {
@@ -234,6 +259,11 @@ parse_args(int argc, char **argv, struct cat_args *a)
 	    a->topic[0] == '\0') {
 		fprintf(stderr, "sluice-cat: --brokers and --topic are "
 			"required\n");
+		return -1;
+	}
+	if (a->key_file != NULL && a->no_decode) {
+		fprintf(stderr, "sluice-cat: --key-file decrypts envelopes, "
+			"--no-decode prints them as stored: choose one\n");
 		return -1;
 	}
 	if (a->keys && a->format != CAT_RAW) {
@@ -341,6 +371,32 @@ json_bytes(FILE *f, const void *data, size_t len)
 		json_string(f, data, len);
 }
 
+/* Prints ,"field":VALUE from header name of m (null when absent); the
+ * value as a JSON number when numeric is set and it is all digits. */
+static void
+print_header_field(FILE *f, const rd_kafka_message_t *m, const char *field,
+		   const char *name, int numeric)
+{
+	rd_kafka_headers_t *hdrs;
+	const void *val = NULL;
+	size_t size = 0, i;
+
+	fprintf(f, ",\"%s\":", field);
+	if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    rd_kafka_header_get_last(hdrs, name, &val, &size) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR || val == NULL) {
+		fputs_unlocked("null", f);
+		return;
+	}
+	for (i = 0; numeric && i < size; i++)
+		if (((const char *)val)[i] < '0' || ((const char *)val)[i] > '9')
+			numeric = 0;
+	if (numeric && size > 0)
+		fwrite_unlocked(val, 1, size, f);
+	else
+		json_bytes(f, val, size);
+}
+
 static void
 print_json(FILE *f, const rd_kafka_message_t *m)
 {
@@ -375,9 +431,85 @@ print_json(FILE *f, const rd_kafka_message_t *m)
 			json_bytes(f, val, size);
 		}
 	}
-	fputs_unlocked("},\"value\":", f);
+	fputs_unlocked("},\"host\":", f);
+	json_bytes(f, m->key, m->key_len);
+	print_header_field(f, m, "source", "sluice.source", 0);
+	print_header_field(f, m, "rx_ns", "sluice.rx_ns", 1);
+	fputs_unlocked(",\"value\":", f);
 	json_bytes(f, m->payload, m->len);
 	fputs_unlocked("}\n", f);
+}
+
+/* Prints one message of an envelope: raw, or JSON with where it came
+ * from (host from its syslog header, else its source IP). */
+static void
+print_envelope_msg(FILE *f, const struct cat_args *a,
+		   const rd_kafka_message_t *m, uint32_t index,
+		   const struct sl_envelope_msg *e)
+{
+	char ip[INET6_ADDRSTRLEN];
+	struct sl_syslog_msg hdr;
+
+	if (inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr, ip,
+		      sizeof(ip)) == NULL)
+		snprintf(ip, sizeof(ip), "?");
+	if (a->format == CAT_RAW) {
+		if (a->keys)
+			fprintf(f, "%s\t", ip);
+		fwrite_unlocked(e->data, 1, e->len, f);
+		putc_unlocked('\n', f);
+		return;
+	}
+	sl_syslog_parse(e->data, e->len, &hdr);
+	fputs_unlocked("{\"topic\":", f);
+	json_string(f, rd_kafka_topic_name(m->rkt),
+		    strlen(rd_kafka_topic_name(m->rkt)));
+	fprintf(f, ",\"partition\":%" PRId32 ",\"offset\":%" PRId64
+		",\"index\":%" PRIu32 ",\"host\":", m->partition, m->offset,
+		index);
+	if (hdr.hostname.len > 0)
+		json_bytes(f, e->data + hdr.hostname.off, hdr.hostname.len);
+	else
+		json_string(f, ip, strlen(ip));
+	fprintf(f, e->family == 6 ? ",\"source\":\"[%s]:%u\"" :
+		",\"source\":\"%s:%u\"", ip, e->port);
+	fprintf(f, ",\"rx_ns\":%" PRIu64 ",\"value\":", e->rx_ns);
+	json_bytes(f, e->data, e->len);
+	fputs_unlocked("}\n", f);
+}
+
+/* Prints the messages of envelope m, at most limit of them. Returns how
+ * many, or -1 when the envelope cannot be opened (said on stderr). */
+static int64_t
+print_envelope(FILE *f, const struct cat_args *a, struct cat_run *r,
+	       const rd_kafka_message_t *m, uint64_t limit)
+{
+	struct sl_envelope_header h;
+	struct sl_envelope_msg e;
+	enum sl_envelope_error err;
+	uint64_t n = 0;
+	int rc;
+
+	err = sl_envelope_open(r->dec, m->payload, m->len, &h);
+	if (err != SL_ENV_OK) {
+		fprintf(stderr, "sluice-cat: %s [%" PRId32 "] offset %" PRId64
+			": envelope not read: %s\n", a->topic, m->partition,
+			m->offset, sl_envelope_strerror(err));
+		r->bad_envelopes++;
+		return -1;
+	}
+	while (n < limit && (rc = sl_envelope_next(r->dec, &e)) == 1) {
+		print_envelope_msg(f, a, m, (uint32_t)n, &e);
+		n++;
+	}
+	if (n < limit && rc < 0) {
+		fprintf(stderr, "sluice-cat: %s [%" PRId32 "] offset %" PRId64
+			": envelope record %" PRIu64 ": %s\n", a->topic,
+			m->partition, m->offset, n,
+			sl_envelope_strerror((enum sl_envelope_error)-rc));
+		r->bad_envelopes++;
+	}
+	return (int64_t)n;
 }
 
 static void
@@ -708,11 +840,21 @@ consume(const struct cat_args *a, struct cat_run *r)
 					rd_kafka_message_errstr(m));
 			} else if (a->count == 0 || r->printed < a->count) {
 				set_eof(r, m->partition, 0);
-				if (a->format == CAT_JSON)
-					print_json(out, m);
-				else
-					print_raw(out, m, a->keys);
-				r->printed++;
+				if (r->dec != NULL &&
+				    sl_envelope_is_envelope(m->payload, m->len)) {
+					int64_t got = print_envelope(out, a, r, m,
+						a->count ? a->count - r->printed :
+							   UINT64_MAX);
+
+					if (got > 0)
+						r->printed += (uint64_t)got;
+				} else {
+					if (a->format == CAT_JSON)
+						print_json(out, m);
+					else
+						print_raw(out, m, a->keys);
+					r->printed++;
+				}
 			}
 			rd_kafka_message_destroy(m);
 		}
@@ -741,6 +883,7 @@ close_run(struct cat_run *r)
 		rd_kafka_topic_destroy(r->rkt);
 	if (r->rk != NULL)
 		rd_kafka_destroy(r->rk);
+	sl_envelope_decoder_free(r->dec);
 	free(r->parts);
 	free(r->at_eof);
 }
@@ -751,7 +894,9 @@ main(int argc, char **argv)
 	static struct cat_args args;
 	static char outbuf[1 << 20];
 	struct cat_run run = { 0 };
+	struct sl_keyring *keyring = NULL;
 	struct sigaction sa;
+	char err[512];
 	int status = 1;
 	int waited;
 	int rc, i, at_end;
@@ -771,6 +916,20 @@ main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	if (args.key_file != NULL) {
+		keyring = sl_keyring_load(args.key_file, err, sizeof(err));
+		if (keyring == NULL) {
+			fprintf(stderr, "sluice-cat: %s\n", err);
+			return 2;
+		}
+	}
+	if (!args.no_decode) {
+		run.dec = sl_envelope_decoder_new(keyring);
+		if (run.dec == NULL) {
+			fprintf(stderr, "sluice-cat: out of memory\n");
+			goto out;
+		}
+	}
 
 	run.start_ms = now_ms();
 	run.deadline_ms = args.timeout_ms < 0 ? -1 :
@@ -803,6 +962,12 @@ main(int argc, char **argv)
 	}
 	status = 0;
 out:
+	if (run.bad_envelopes > 0) {
+		fprintf(stderr, "sluice-cat: %" PRIu64 " envelope(s) could not be "
+			"read (see above)\n", run.bad_envelopes);
+		status = 1;
+	}
 	close_run(&run);
+	sl_keyring_free(keyring);
 	return status;
 }

@@ -62,11 +62,15 @@ s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1]=="udp" else soc
 s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"
 }
 
-# sl_devbroker [ARGS...]: starts sluice-devbroker; sets SL_BROKERS.
+# sl_devbroker [ARGS...]: starts a sluice-devbroker (a new one each call);
+# sets SL_BROKERS.
+SL_DEVBROKERS=0
 sl_devbroker() {
-	local file="$SL_WORK/bootstrap"
+	local file
+	SL_DEVBROKERS=$((SL_DEVBROKERS + 1))
+	file="$SL_WORK/bootstrap.$SL_DEVBROKERS"
 	"$SL_BUILD/tools/sluice-devbroker" --bootstrap-file "$file" "$@" \
-		>"$SL_WORK/devbroker.log" 2>&1 &
+		>"$SL_WORK/devbroker.$SL_DEVBROKERS.log" 2>&1 &
 	SL_PIDS+=($!)
 	sl_wait_for 20 test -s "$file" || sl_fail "devbroker did not start"
 	SL_BROKERS=$(cat "$file")

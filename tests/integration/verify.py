@@ -30,7 +30,9 @@ def main():
     have = collections.defaultdict(list)
     partitions = collections.defaultdict(set)
     for m in got:
-        src = source_ip(m["headers"]["sluice.source"])
+        # Records carry the source in a header, envelope messages in
+        # sluice-cat's "source" field.
+        src = source_ip(m.get("source") or m["headers"]["sluice.source"])
         have[src].append(m["value"])
         partitions[src].add(m["partition"])
     for src in sorted(set(want) | set(have)):

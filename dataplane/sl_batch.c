@@ -1,0 +1,227 @@
+/* sl_batch.c: per-worker envelope batches: lookup by (topic, bucket),
+ * the seal conditions, and the open list for linger. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "sl_batch.h"
+#include "sl_envelope.h"
+
+static uint64_t
+key_hash(const char *topic, uint32_t bucket)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*topic != '\0')
+		h = (h ^ (uint8_t)*topic++) * 0x100000001b3ull;
+	h ^= bucket;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+struct sl_batcher *
+sl_batcher_create(const struct sl_batcher_params *p)
+{
+	struct sl_batcher *b;
+	unsigned i;
+
+	b = rte_zmalloc_socket("sl_batcher", sizeof(*b), RTE_CACHE_LINE_SIZE,
+			       p->socket);
+	if (b == NULL)
+		goto fail;
+	b->max_open = p->max_open;
+	b->n_slots = rte_align32pow2(2 * p->max_open);
+	b->buckets = p->buckets;
+	b->batch_bytes = p->batch_bytes;
+	b->cap = p->batch_bytes + sl_envelope_record_size(p->max_message);
+	b->batch_messages = p->batch_messages;
+	b->max_srcs = RTE_MIN(p->batch_messages, 1024u);
+	b->linger_tsc = rte_get_tsc_hz() / 1000000 * p->linger_us;
+	b->table = rte_zmalloc_socket("sl_batch_table",
+		sizeof(*b->table) * b->n_slots, 0, p->socket);
+	b->free_stack = rte_malloc_socket("sl_batch_free",
+		sizeof(*b->free_stack) * b->max_open, 0, p->socket);
+	b->batches = rte_zmalloc_socket("sl_batches",
+		sizeof(*b->batches) * b->max_open, RTE_CACHE_LINE_SIZE, p->socket);
+	if (b->table == NULL || b->free_stack == NULL || b->batches == NULL)
+		goto fail;
+	for (i = 0; i < b->max_open; i++)
+		b->free_stack[i] = b->max_open - 1 - i;
+	b->n_free = b->max_open;
+	return b;
+fail:
+	sl_batcher_free(b);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+sl_batcher_free(struct sl_batcher *b)
+{
+	unsigned i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; b->batches != NULL && i < b->max_open; i++) {
+		free(b->batches[i].raw);
+		free(b->batches[i].srcs);
+	}
+	rte_free(b->batches);
+	rte_free(b->free_stack);
+	rte_free(b->table);
+	rte_free(b);
+}
+
+/* Returns the table slot holding (topic, bucket), or the empty slot
+ * where it would go. */
+static unsigned
+probe(const struct sl_batcher *b, const char *topic, uint32_t bucket,
+      uint64_t h)
+{
+	unsigned mask = b->n_slots - 1, i = (unsigned)h & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const struct sl_batch *t;
+
+		if (b->table[i] == 0)
+			return i;
+		t = &b->batches[b->table[i] - 1];
+		if (t->hash == h && t->bucket == bucket &&
+		    strcmp(t->topic, topic) == 0)
+			return i;
+	}
+}
+
+struct sl_batch *
+sl_batcher_find(struct sl_batcher *b, const char *topic, uint32_t bucket)
+{
+	unsigned i = probe(b, topic, bucket, key_hash(topic, bucket));
+
+	return b->table[i] == 0 ? NULL : &b->batches[b->table[i] - 1];
+}
+
+struct sl_batch *
+sl_batcher_open(struct sl_batcher *b, const char *topic, uint32_t bucket,
+		uint64_t now_tsc)
+{
+	uint64_t h = key_hash(topic, bucket);
+	struct sl_batch *t;
+	uint32_t idx;
+	unsigned slot;
+
+	if (b->n_free == 0)
+		return NULL;
+	idx = b->free_stack[b->n_free - 1];
+	t = &b->batches[idx];
+	if (t->raw == NULL) {
+		t->raw = malloc(b->cap);
+		t->srcs = malloc(sizeof(*t->srcs) * b->max_srcs);
+		if (t->raw == NULL || t->srcs == NULL) {
+			free(t->raw);
+			free(t->srcs);
+			t->raw = NULL;
+			t->srcs = NULL;
+			return NULL;
+		}
+	}
+	b->n_free--;
+	slot = probe(b, topic, bucket, h);
+	b->table[slot] = idx + 1;
+	snprintf(t->topic, sizeof(t->topic), "%s", topic);
+	t->hash = h;
+	t->bucket = bucket;
+	t->count = 0;
+	t->len = 0;
+	t->n_srcs = 0;
+	t->first_rx_ns = t->last_rx_ns = 0;
+	t->opened_tsc = now_tsc;
+	t->next = NULL;
+	t->prev = b->newest;
+	if (b->newest != NULL)
+		b->newest->next = t;
+	else
+		b->oldest = t;
+	b->newest = t;
+	b->n_open++;
+	return t;
+}
+
+int
+sl_batch_full_for(const struct sl_batcher *b, const struct sl_batch *t,
+		  uint32_t msg_len)
+{
+	return t->count > 0 &&
+	       t->len + sl_envelope_record_size(msg_len) > b->batch_bytes;
+}
+
+int
+sl_batch_account(const struct sl_batcher *b, struct sl_batch *t,
+		 struct sl_source *src, uint64_t rx_ns)
+{
+	unsigned i;
+
+	if (t->count == 0)
+		t->first_rx_ns = rx_ns;
+	t->last_rx_ns = rx_ns;
+	t->count++;
+	/* Most batches hold a few sources and a source sends in runs: look
+	 * from the newest entry back. */
+	for (i = t->n_srcs; i > 0; i--) {
+		if (t->srcs[i - 1].src == src) {
+			t->srcs[i - 1].n++;
+			break;
+		}
+	}
+	if (i == 0) {
+		t->srcs[t->n_srcs].src = src;
+		t->srcs[t->n_srcs].n = 1;
+		t->n_srcs++;
+	}
+	return t->len >= b->batch_bytes || t->count >= b->batch_messages ||
+	       t->n_srcs >= b->max_srcs;
+}
+
+void
+sl_batcher_close(struct sl_batcher *b, struct sl_batch *t)
+{
+	unsigned mask = b->n_slots - 1;
+	unsigned i = probe(b, t->topic, t->bucket, t->hash), j, home;
+
+	/* Backward-shift deletion: move later entries of the same probe run
+	 * into the hole, so lookups never need tombstones. */
+	b->table[i] = 0;
+	for (j = (i + 1) & mask; b->table[j] != 0; j = (j + 1) & mask) {
+		home = (unsigned)b->batches[b->table[j] - 1].hash & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			b->table[i] = b->table[j];
+			b->table[j] = 0;
+			i = j;
+		}
+	}
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		b->oldest = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	else
+		b->newest = t->prev;
+	t->prev = t->next = NULL;
+	b->free_stack[b->n_free++] = (uint32_t)(t - b->batches);
+	b->n_open--;
+}
+
+struct sl_batch *
+sl_batcher_expired(const struct sl_batcher *b, uint64_t now_tsc)
+{
+	const struct sl_batch *t = b->oldest;
+
+	if (t == NULL || now_tsc - t->opened_tsc < b->linger_tsc)
+		return NULL;
+	return b->oldest;
+}

@@ -1,0 +1,65 @@
+/* sl_batch.h: grouping messages into envelope batches per route (topic
+ * and source bucket), and deciding when a batch is sealed: on size, on
+ * message count, on the number of sources, or on linger time. The
+ * records are copied once from the mbufs into the batch buffer, so no
+ * mbuf waits for a batch to close and the receive pools never starve. */
+#ifndef SL_BATCH_H
+#define SL_BATCH_H
+
+#include "sl_batch-t.h"
+
+/* Batcher parameters (the [envelope] section). */
+struct sl_batcher_params {
+	unsigned max_open;
+	unsigned buckets;
+	size_t batch_bytes;
+	uint32_t batch_messages;
+	uint32_t max_message;     /* largest message a record may carry */
+	unsigned linger_us;
+	int socket;
+};
+
+/* Creates a batcher. Returns it, or NULL (rte_errno set). */
+struct sl_batcher *sl_batcher_create(const struct sl_batcher_params *p);
+
+/* Frees b and its buffers (seal or count what is open first). */
+void sl_batcher_free(struct sl_batcher *b);
+
+/* Returns the bucket of a source hash: a source always lands in the same
+ * bucket, and so in the same partition. */
+static inline uint32_t
+sl_batcher_bucket(const struct sl_batcher *b, uint32_t src_hash)
+{
+	return src_hash % b->buckets;
+}
+
+/* Returns the open batch of (topic, bucket), or NULL. */
+struct sl_batch *sl_batcher_find(struct sl_batcher *b, const char *topic,
+				 uint32_t bucket);
+
+/* Opens a batch for (topic, bucket), which must not be open, at time
+ * now_tsc. Returns it, or NULL when max_open batches are open (seal the
+ * oldest first). */
+struct sl_batch *sl_batcher_open(struct sl_batcher *b, const char *topic,
+				 uint32_t bucket, uint64_t now_tsc);
+
+/* Returns 1 when a record of msg_len bytes does not fit in batch t below
+ * the size threshold, so t must be sealed before it is added. */
+int sl_batch_full_for(const struct sl_batcher *b, const struct sl_batch *t,
+		      uint32_t msg_len);
+
+/* Counts one more message of src in t, whose record the caller has just
+ * appended (sl_envelope_put at t->raw, t->len). Returns 1 when t should
+ * now be sealed (size, count or source limit reached), else 0. */
+int sl_batch_account(const struct sl_batcher *b, struct sl_batch *t,
+		     struct sl_source *src, uint64_t rx_ns);
+
+/* Closes t after it was sealed (or dropped): frees its slot. */
+void sl_batcher_close(struct sl_batcher *b, struct sl_batch *t);
+
+/* Returns the oldest open batch if it has lingered past the limit at
+ * now_tsc, else NULL. */
+struct sl_batch *sl_batcher_expired(const struct sl_batcher *b,
+				    uint64_t now_tsc);
+
+#endif
