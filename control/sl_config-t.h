@@ -108,6 +108,7 @@ struct sl_config {
 	unsigned kafka_embedded_brokers;
 	unsigned kafka_embedded_partitions;
 	unsigned kafka_poll_interval_us;
+	unsigned kafka_producers;          /* 0: one per worker */
 
 	/* [kafka.producer]: librdkafka properties, in file order */
 	unsigned n_kafka_props;

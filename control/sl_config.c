@@ -813,6 +813,9 @@ static const struct sl_config_key kafka_keys[] = {
 	{ .name = "embedded_partitions", .parse = parse_uint,
 	  .off = offsetof(struct sl_config, kafka_embedded_partitions),
 	  .size = sizeof(unsigned), .min = 1, .max = 1024 },
+	{ .name = "producers", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, kafka_producers),
+	  .size = sizeof(unsigned), .min = 0, .max = 16 },
 	{ .name = "poll_interval", .parse = parse_duration,
 	  .off = offsetof(struct sl_config, kafka_poll_interval_us),
 	  .size = sizeof(unsigned), .min = 0, .max = SL_CFG_US_S,
@@ -1725,6 +1728,12 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 				       c->router.rules[i].name);
 			return -1;
 		}
+	}
+	if (c->kafka_producers > c->workers) {
+		validate_error(c, err, errlen,
+			       "[kafka] producers = %u is more than the %u worker(s): each producer serves at least one worker",
+			       c->kafka_producers, c->workers);
+		return -1;
 	}
 	if (c->env_encryption != SL_ENCRYPTION_OFF && c->env_key_file[0] == '\0') {
 		validate_error(c, err, errlen,

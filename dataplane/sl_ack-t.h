@@ -22,6 +22,17 @@ struct sl_ack_tag {
 	uint32_t kind;       /* enum sl_ack_kind */
 };
 
+/* A delivery report handed from the worker that polls a shared producer
+ * to the worker that owns the messages' sources (sl_kafka.h): the
+ * pointer of the acknowledged struct (8-byte aligned) with its outcome
+ * in the low bits. */
+enum sl_ack_outcome {
+	SL_ACK_DELIVERED = 0,
+	SL_ACK_FAILED = 1,
+	SL_ACK_PURGED = 2,   /* failed: purged at shutdown */
+};
+#define SL_ACK_OUTCOME_MASK ((uintptr_t)3)
+
 struct sl_source;
 
 /* An envelope in flight. Invariants: allocated when the envelope is
@@ -31,6 +42,7 @@ struct sl_source;
  * delivered (or failed), source by source. */
 struct sl_envelope_ack {
 	struct sl_ack_tag tag;
+	uint32_t owner;      /* worker whose sources these are */
 	uint32_t count;
 	uint32_t n_srcs;
 	struct {

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
+#include <rte_ring.h>
 
 #define SL_KAFKA_TOPIC_SLOTS 4096 /* power of two */
 #define SL_KAFKA_ERR_SLOTS   16
@@ -31,10 +32,15 @@ struct sl_kafka_err_count {
  * counters without locks; topics[] is an open-addressing cache of topic
  * handles (at most SL_KAFKA_TOPIC_SLOTS - 1 used, so probing ends);
  * errors[] counts failed deliveries per error code, the last slot taking
- * every code once the others are used. */
+ * every code once the others are used. A producer shared by several
+ * workers is polled by one of them (poller); the reports of the others'
+ * messages go to their settle rings, so per-source counters keep a single
+ * writer. */
 struct sl_kafka {
 	rd_kafka_t *rk;
 	unsigned id;
+	unsigned poller;          /* the worker that polls (serves reports) */
+	struct rte_ring **settle; /* per worker, when shared; else NULL */
 	unsigned n_topics;
 	uint64_t topics_uncached;
 	uint64_t purged;          /* reported failed by rd_kafka_purge() */

@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_malloc.h>
+#include <rte_pause.h>
 
 #include "sl_kafka.h"
 #include "sl_log.h"
@@ -68,55 +70,84 @@ count_error(struct sl_kafka *k, rd_kafka_resp_err_t err, uint64_t n)
 	k->errors[SL_KAFKA_ERR_SLOTS - 1].count += n;
 }
 
-/* Settles one delivery report for n messages of src (NULL: none known):
- * delivered, or failed with its reason counted. */
-static void
-settle(struct sl_kafka *k, struct sl_lcore_stats *st, struct sl_source *src,
-       uint32_t n, rd_kafka_resp_err_t err)
+void
+sl_kafka_share(struct sl_kafka *k, unsigned poller, struct rte_ring **settle)
 {
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		if (src != NULL)
-			src->delivered += n;
-		return;
-	}
-	if (src != NULL)
-		src->failed += n;
-	if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
-	    err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
-		k->purged += n;
-		SL_STAT_DROP(st, SL_DROP_SHUTDOWN, n);
-		return;
-	}
-	SL_STAT_DROP(st, SL_DROP_KAFKA_FAILED, n);
+	k->poller = poller;
+	k->settle = settle;
 }
 
-/* Delivery report: runs on the worker lcore inside rd_kafka_poll(). */
+void
+sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome)
+{
+	const struct sl_ack_tag *tag = opaque;
+	uint32_t i;
+
+	if (tag->kind == SL_ACK_ENVELOPE) {
+		struct sl_envelope_ack *ack = opaque;
+
+		for (i = 0; i < ack->n_srcs; i++) {
+			if (outcome == SL_ACK_DELIVERED)
+				ack->srcs[i].src->delivered += ack->srcs[i].n;
+			else
+				ack->srcs[i].src->failed += ack->srcs[i].n;
+		}
+		free(ack);
+		return;
+	}
+	if (outcome == SL_ACK_DELIVERED)
+		((struct sl_source *)opaque)->delivered++;
+	else
+		((struct sl_source *)opaque)->failed++;
+}
+
+/* Delivery report: runs on the polling worker's lcore inside
+ * rd_kafka_poll(). Counts the outcome (totals and reasons), then settles
+ * the per-source counts here or, for another worker's messages, on that
+ * worker through its settle ring. */
 static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct sl_kafka *k = opaque;
 	const struct sl_ack_tag *tag = m->_private;
 	struct sl_lcore_stats *st = sl_stats_self();
-	uint32_t count = 1, i;
+	enum sl_ack_outcome outcome;
+	uint32_t count = 1, owner;
 
 	(void)rk;
-	if (tag != NULL && tag->kind == SL_ACK_ENVELOPE) {
-		struct sl_envelope_ack *ack = m->_private;
-
-		count = ack->count;
-		for (i = 0; i < ack->n_srcs; i++)
-			settle(k, st, ack->srcs[i].src, ack->srcs[i].n, m->err);
-		if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
-			SL_STAT_ADD(st, env_delivered, 1);
-		free(ack);
-	} else {
-		settle(k, st, m->_private, 1, m->err);
-	}
-	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+	if (tag != NULL && tag->kind == SL_ACK_ENVELOPE)
+		count = ((const struct sl_envelope_ack *)tag)->count;
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		outcome = SL_ACK_DELIVERED;
 		SL_STAT_ADD(st, kafka_delivered, count);
-	else if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
-		 m->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+		if (tag != NULL && tag->kind == SL_ACK_ENVELOPE)
+			SL_STAT_ADD(st, env_delivered, 1);
+	} else if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+		   m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+		outcome = SL_ACK_PURGED;
+		k->purged += count;
+		SL_STAT_DROP(st, SL_DROP_SHUTDOWN, count);
+	} else {
+		outcome = SL_ACK_FAILED;
+		SL_STAT_DROP(st, SL_DROP_KAFKA_FAILED, count);
 		count_error(k, m->err, count);
+	}
+	if (tag == NULL)
+		return;
+	owner = tag->kind == SL_ACK_ENVELOPE ?
+		((const struct sl_envelope_ack *)tag)->owner :
+		((const struct sl_source *)tag)->owner;
+	if (k->settle != NULL && owner != k->poller) {
+		void *item = (void *)((uintptr_t)m->_private | (uintptr_t)outcome);
+
+		/* The ring holds every record that can be in flight, and its
+		 * owner drains it until this producer is drained: a full ring
+		 * only means its owner is between two rounds. */
+		while (rte_ring_mp_enqueue(k->settle[owner], item) != 0)
+			rte_pause();
+		return;
+	}
+	sl_kafka_settle(m->_private, outcome);
 }
 
 /* librdkafka's own log lines (from its threads) go where sluice's go, at

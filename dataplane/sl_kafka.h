@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sl_ack-t.h"
 #include "sl_config-t.h"
 #include "sl_kafka-t.h"
 #include "sl_meta-t.h"
@@ -69,6 +70,18 @@ struct sl_kafka_envelope {
  * when refused for good (counted as SL_DROP_KAFKA_REJECTED for every
  * message; payload and ack still the caller's, to free). */
 int sl_kafka_produce_envelope(struct sl_kafka *k, const struct sl_kafka_envelope *e);
+
+/* Makes k a producer shared by several workers: worker poller serves its
+ * delivery reports and forwards those of another worker's messages to
+ * settle[owner] (multi-producer rings, one per worker, each large enough
+ * for every record in flight). */
+void sl_kafka_share(struct sl_kafka *k, unsigned poller,
+		    struct rte_ring **settle);
+
+/* Applies one delivery outcome to what opaque (a record's or envelope's
+ * ack, sl_ack-t.h) acknowledges: per-source delivered or failed counts;
+ * frees an envelope's ack. Called by the owning worker only. */
+void sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome);
 
 /* Serves delivery reports for up to timeout_ms. Returns how many. */
 int sl_kafka_poll(struct sl_kafka *k, int timeout_ms);

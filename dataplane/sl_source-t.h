@@ -17,6 +17,7 @@
  * key and headers cost no formatting per message. */
 struct sl_source {
 	struct sl_ack_tag tag;           /* partition_hash: sl_addr_hash */
+	uint32_t owner;                  /* worker that owns the entry */
 	struct sl_addr addr;
 	uint64_t msgs_in;
 	uint64_t bytes_in;
@@ -32,6 +33,7 @@ struct sl_source {
  * everything from hosts beyond capacity, so nothing goes uncounted. */
 struct sl_source_table {
 	struct rte_hash *index;   /* addr -> position in entries */
+	unsigned owner;           /* worker id */
 	unsigned capacity;
 	unsigned used;
 	uint64_t overflowed;      /* messages counted on the overflow entry */

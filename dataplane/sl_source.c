@@ -11,7 +11,8 @@
 #include "sl_source.h"
 
 struct sl_source_table *
-sl_source_table_create(const char *name, unsigned capacity, int socket)
+sl_source_table_create(const char *name, unsigned capacity, int socket,
+		       unsigned owner)
 {
 	struct rte_hash_parameters hp = {
 		.name = name,
@@ -28,6 +29,7 @@ sl_source_table_create(const char *name, unsigned capacity, int socket)
 	if (t == NULL)
 		goto fail;
 	t->capacity = capacity;
+	t->owner = owner;
 	t->entries = rte_zmalloc_socket("sl_sources",
 		(size_t)(capacity + 1) * sizeof(struct sl_source),
 		RTE_CACHE_LINE_SIZE, socket);
@@ -37,6 +39,7 @@ sl_source_table_create(const char *name, unsigned capacity, int socket)
 	if (t->index == NULL)
 		goto fail;
 	t->entries[capacity].tag.kind = SL_ACK_SOURCE;
+	t->entries[capacity].owner = owner;
 	return t;
 fail:
 	{
@@ -82,6 +85,7 @@ sl_source_get(struct sl_source_table *t, const struct sl_addr *a,
 	s->addr = key;
 	s->tag.partition_hash = hash;
 	s->tag.kind = SL_ACK_SOURCE;
+	s->owner = t->owner;
 	{
 		char text[SL_ADDR_STRLEN];
 		size_t n = sl_addr_format_ip(&key, text);

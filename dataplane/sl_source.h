@@ -6,11 +6,13 @@
 
 #include "sl_source-t.h"
 
-/* Creates a table for up to capacity sources (plus the overflow entry),
- * its hash named name (unique per process), on NUMA node socket. Returns
+/* Creates the table of worker owner for up to capacity sources (plus the
+ * overflow entry), its hash named name (unique per process), on NUMA node
+ * socket. Returns
  * the table, or NULL with rte_errno set. Freed with sl_source_table_free. */
 struct sl_source_table *sl_source_table_create(const char *name,
-					       unsigned capacity, int socket);
+					       unsigned capacity, int socket,
+					       unsigned owner);
 
 void sl_source_table_free(struct sl_source_table *t);
 

@@ -31,7 +31,10 @@ struct sl_worker {
 	unsigned n_in;
 	unsigned next_in;
 	struct rte_ring *in[SL_MAX_PRODUCERS];
-	struct sl_kafka *kafka;
+	struct sl_kafka *kafka;       /* its own, or shared (then polls_kafka
+				       * says whether this worker polls it) */
+	int polls_kafka;
+	struct rte_ring *settle;      /* reports from a shared producer's poller */
 	struct sl_source_table *sources;
 	const struct sl_router *router;
 	struct sl_lcore_stats *stats;

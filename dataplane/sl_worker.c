@@ -45,7 +45,8 @@ sl_worker_create(const struct sl_worker_params *p)
 	w->scratch = rte_malloc_socket("sl_worker_scratch", p->max_message, 0,
 				       p->socket);
 	snprintf(name, sizeof(name), "sl_src_%u", p->id);
-	w->sources = sl_source_table_create(name, p->max_sources, p->socket);
+	w->sources = sl_source_table_create(name, p->max_sources, p->socket,
+					    p->id);
 	if (p->encoder != NULL)
 		w->batcher = sl_batcher_create(&p->batch);
 	if (w->scratch == NULL || w->sources == NULL ||
@@ -58,6 +59,8 @@ sl_worker_create(const struct sl_worker_params *p)
 		return NULL;
 	}
 	w->kafka = p->kafka;
+	w->polls_kafka = p->polls_kafka;
+	w->settle = p->settle;
 	w->encoder = p->encoder;
 	w->keys = p->keys;
 	if (w->keys != NULL)
@@ -146,6 +149,7 @@ seal(struct sl_worker *w, struct sl_batch *t)
 	if (ack != NULL) {
 		ack->tag.partition_hash = t->bucket;
 		ack->tag.kind = SL_ACK_ENVELOPE;
+		ack->owner = w->id;
 		ack->count = t->count;
 		ack->n_srcs = t->n_srcs;
 		for (i = 0; i < t->n_srcs; i++) {
@@ -254,7 +258,6 @@ sl_worker_free(struct sl_worker *w)
 	}
 	sl_batcher_free(w->batcher);
 	sl_envelope_encoder_free(w->encoder);
-	sl_kafka_free(w->kafka);
 	sl_source_table_free(w->sources);
 	rte_free(w->scratch);
 	rte_free(w);
@@ -356,6 +359,16 @@ handle_burst(struct sl_worker *w, struct rte_mbuf **mbufs, unsigned n)
 	return i;
 }
 
+void
+sl_worker_serve(struct sl_worker *w, int timeout_ms)
+{
+	sl_worker_settle(w);
+	if (w->polls_kafka)
+		sl_kafka_poll(w->kafka, timeout_ms);
+	else if (timeout_ms > 0)
+		rte_delay_us_sleep((unsigned)timeout_ms * 1000);
+}
+
 unsigned
 sl_worker_poll(struct sl_worker *w)
 {
@@ -368,7 +381,7 @@ sl_worker_poll(struct sl_worker *w)
 		w->key_id = sl_keyfeed_take(w->keys, w->id, &w->key_gen,
 					    w->encoder, w->key_id);
 	if (!pending_produce(w)) {
-		sl_kafka_poll(w->kafka, 1);
+		sl_worker_serve(w, 1);
 		w->last_poll_tsc = rte_rdtsc();
 		return 0;
 	}
@@ -386,7 +399,7 @@ sl_worker_poll(struct sl_worker *w)
 		/* Kafka's queue is full: stop taking from the rings so they
 		 * fill and push back on the receive side, and give librdkafka
 		 * a moment to drain. */
-		sl_kafka_poll(w->kafka, 1);
+		sl_worker_serve(w, 1);
 		w->last_poll_tsc = rte_rdtsc();
 		return done;
 	}
@@ -404,10 +417,31 @@ sl_worker_poll(struct sl_worker *w)
 			break;
 	}
 	if (now - w->last_poll_tsc >= w->poll_interval_tsc || done == 0) {
-		sl_kafka_poll(w->kafka, 0);
+		sl_worker_serve(w, 0);
 		w->last_poll_tsc = now;
 	}
 	return done;
+}
+
+unsigned
+sl_worker_settle(struct sl_worker *w)
+{
+	void *items[64];
+	unsigned n, i, total = 0;
+
+	if (w->settle == NULL)
+		return 0;
+	while ((n = rte_ring_sc_dequeue_burst(w->settle, items, RTE_DIM(items),
+					      NULL)) > 0) {
+		for (i = 0; i < n; i++) {
+			uintptr_t v = (uintptr_t)items[i];
+
+			sl_kafka_settle((void *)(v & ~SL_ACK_OUTCOME_MASK),
+				(enum sl_ack_outcome)(v & SL_ACK_OUTCOME_MASK));
+		}
+		total += n;
+	}
+	return total;
 }
 
 int

@@ -14,7 +14,10 @@ struct sl_worker_params {
 	unsigned poll_interval_us;
 	unsigned max_sources;
 	const struct sl_ring_set *rings;
-	struct sl_kafka *kafka;         /* ownership passes to the worker */
+	struct sl_kafka *kafka;         /* its producer (the caller's, and it
+					 * must outlive the worker) */
+	int polls_kafka;                /* this worker serves kafka's reports */
+	struct rte_ring *settle;        /* this worker's settle ring, or NULL */
 	const struct sl_router *router; /* must outlive the worker */
 	int socket;
 	/* Envelope routes: encoder non-NULL (ownership passes to the
@@ -25,11 +28,11 @@ struct sl_worker_params {
 };
 
 /* Creates worker params->id consuming rings[*][id]. Returns the worker,
- * or NULL with rte_errno set (kafka is then still the caller's). */
+ * or NULL with rte_errno set (the encoder is then still the caller's). */
 struct sl_worker *sl_worker_create(const struct sl_worker_params *params);
 
-/* Frees w, its producer (drain it first), its batches and its source
- * table. Returns the number of messages it still held, in mbufs or in
+/* Frees w, its batches and its source table (drain its producer and
+ * settle what was forwarded first; the producer stays the caller's). Returns the number of messages it still held, in mbufs or in
  * envelopes not handed to Kafka (counted as SL_DROP_SHUTDOWN). */
 unsigned sl_worker_free(struct sl_worker *w);
 
@@ -42,6 +45,15 @@ void sl_worker_bind(struct sl_worker *w);
  * blocks. Returns the number of messages taken off rings or produced
  * (0 when idle). */
 unsigned sl_worker_poll(struct sl_worker *w);
+
+/* Serves delivery reports: those forwarded to w, and, when w polls its
+ * producer, the producer's own for up to timeout_ms. A worker that shares
+ * a producer it does not poll waits up to timeout_ms instead. */
+void sl_worker_serve(struct sl_worker *w, int timeout_ms);
+
+/* Applies the delivery reports a shared producer's poller forwarded to
+ * w. Returns how many. */
+unsigned sl_worker_settle(struct sl_worker *w);
 
 /* Returns 1 when w holds nothing and its rings are empty (open envelope
  * batches do not count: see sl_worker_flush). */

@@ -73,6 +73,9 @@ static struct {
 	int rx_stop;
 	uint64_t deadline_tsc;
 	unsigned rx_running;
+	unsigned producing;   /* workers still producing at shutdown */
+	unsigned n_pollers;   /* workers that poll a producer */
+	unsigned drained;     /* of those, how many drained theirs */
 } run;
 
 static struct lcore_role roles[RTE_MAX_LCORE];
@@ -161,7 +164,10 @@ rx_close(struct lcore_role *r)
  * completion, this lcore consumes its own rings, so both must progress
  * together) until every receive lcore is done and the worker's rings
  * are empty; then flush the producer with what is left of the bound.
- * Anything still in a ring at the deadline is counted at teardown. */
+ * Anything still in a ring at the deadline is counted at teardown. A
+ * producer shared by several workers is drained by its poller once all
+ * of them stopped producing; the others keep settling the reports it
+ * forwards until every poller is done. */
 static void
 lcore_finish(struct lcore_role *r)
 {
@@ -194,12 +200,25 @@ lcore_finish(struct lcore_role *r)
 		rx_close(r);
 	if (r->worker == NULL)
 		return;
+	__atomic_fetch_sub(&run.producing, 1, __ATOMIC_RELEASE);
+	if (!r->worker->polls_kafka) {
+		while (__atomic_load_n(&run.drained, __ATOMIC_ACQUIRE) < run.n_pollers &&
+		       rte_rdtsc() < deadline) {
+			sl_worker_settle(r->worker);
+			rte_delay_us_sleep(100);
+		}
+		return;
+	}
+	while (__atomic_load_n(&run.producing, __ATOMIC_ACQUIRE) > 0 &&
+	       rte_rdtsc() < deadline)
+		sl_worker_serve(r->worker, 1);
 	now = rte_rdtsc();
 	left_ms = now < deadline ? (int)((deadline - now) * 1000 / hz) : 0;
 	purged = sl_kafka_drain(r->worker->kafka, left_ms);
 	if (purged > 0)
 		SL_LOG(WARNING, "worker %u: %d message(s) not delivered before the shutdown bound",
 		       r->worker->id, purged);
+	__atomic_fetch_add(&run.drained, 1, __ATOMIC_RELEASE);
 }
 
 static int
@@ -461,6 +480,9 @@ struct daemon_state {
 	struct sl_ring_set rings;
 	unsigned n_workers;
 	struct sl_worker *workers[SL_MAX_WORKERS];
+	unsigned n_producers;
+	struct sl_kafka *producers[SL_MAX_WORKERS];
+	struct rte_ring *settle[SL_MAX_WORKERS];  /* when producers are shared */
 	unsigned n_rx;
 	struct sl_dispatcher *disp[SL_MAX_PRODUCERS];
 	struct sl_sockudp *socks[SL_MAX_PRODUCERS];
@@ -556,6 +578,46 @@ create_fixed_topic(struct sl_kafka_embedded *ke, const char *topic)
 	return 0;
 }
 
+/* Creates the producer pool: one rd_kafka_t per worker, or [kafka]
+ * producers of them, worker w using producer w mod producers and worker
+ * p polling producer p. Shared producers forward delivery reports to the
+ * owning worker's settle ring, sized for everything librdkafka can hold
+ * in flight by default (queue.buffering.max.messages). */
+static int
+setup_producers(struct daemon_state *d, const char *brokers)
+{
+	const struct sl_config *c = &d->cfg;
+	char err[512], name[RTE_RING_NAMESIZE];
+	unsigned i;
+
+	d->n_producers = c->kafka_producers != 0 ? c->kafka_producers : d->n_workers;
+	for (i = 0; i < d->n_producers; i++) {
+		d->producers[i] = sl_kafka_new(i, brokers, c->kafka_props,
+					       c->n_kafka_props, err, sizeof(err));
+		if (d->producers[i] == NULL) {
+			SL_LOG(ERR, "%s", err);
+			return -1;
+		}
+	}
+	run.n_pollers = d->n_producers;
+	if (d->n_producers == d->n_workers)
+		return 0;
+	for (i = 0; i < d->n_workers; i++) {
+		snprintf(name, sizeof(name), "sl_settle_%u", i);
+		d->settle[i] = rte_ring_create(name, 1u << 20, (int)rte_socket_id(),
+					       RING_F_SC_DEQ);
+		if (d->settle[i] == NULL) {
+			SL_LOG(ERR, "settle ring %u: %s", i, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	for (i = 0; i < d->n_producers; i++)
+		sl_kafka_share(d->producers[i], i, d->settle);
+	SL_LOG(NOTICE, "%u producer(s) shared by %u workers", d->n_producers,
+	       d->n_workers);
+	return 0;
+}
+
 static int
 setup_kafka(struct daemon_state *d, const char **brokers)
 {
@@ -590,6 +652,8 @@ setup_kafka(struct daemon_state *d, const char **brokers)
 			return -1;
 		}
 	}
+	if (setup_producers(d, *brokers) != 0)
+		return -1;
 	for (w = 0; w < d->n_workers; w++) {
 		struct sl_worker_params p = {
 			.id = w,
@@ -620,17 +684,12 @@ setup_kafka(struct daemon_state *d, const char **brokers)
 				return -1;
 			}
 		}
-		p.kafka = sl_kafka_new(w, *brokers, c->kafka_props,
-				       c->n_kafka_props, err, sizeof(err));
-		if (p.kafka == NULL) {
-			sl_envelope_encoder_free(p.encoder);
-			SL_LOG(ERR, "%s", err);
-			return -1;
-		}
+		p.kafka = d->producers[w % d->n_producers];
+		p.polls_kafka = w < d->n_producers;
+		p.settle = d->settle[w];
 		d->workers[w] = sl_worker_create(&p);
 		if (d->workers[w] == NULL) {
 			sl_envelope_encoder_free(p.encoder);
-			sl_kafka_free(p.kafka);
 			SL_LOG(ERR, "worker %u: %s", w, rte_strerror(rte_errno));
 			return -1;
 		}
@@ -725,6 +784,7 @@ launch(struct daemon_state *d)
 		slot++;
 	}
 	run.rx_running = d->n_rx;
+	run.producing = d->n_workers;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (!roles[lcore].has_rx && roles[lcore].worker == NULL)
 			continue;
@@ -789,14 +849,21 @@ teardown(struct daemon_state *d)
 	for (i = 0; i < d->n_workers; i++) {
 		if (d->workers[i] == NULL)
 			continue;
+		/* Reports a poller forwarded after this worker stopped. */
+		sl_worker_settle(d->workers[i]);
 		sl_source_table_print(d->workers[i]->sources, stdout,
 				      "sluiced: source", 64);
-		sl_kafka_print_errors(d->workers[i]->kafka, stdout,
-				      "sluiced: kafka failures");
 	}
+	for (i = 0; i < d->n_producers; i++)
+		sl_kafka_print_errors(d->producers[i], stdout,
+				      "sluiced: kafka failures");
 
 	for (i = 0; i < d->n_workers; i++)
 		sl_worker_free(d->workers[i]);
+	for (i = 0; i < d->n_producers; i++)
+		sl_kafka_free(d->producers[i]);
+	for (i = 0; i < d->n_workers; i++)
+		rte_ring_free(d->settle[i]);
 	left = sl_ring_set_free(&d->rings);
 	if (left > 0)
 		SL_STAT_DROP(sl_stats_self(), SL_DROP_SHUTDOWN, left);

@@ -131,6 +131,18 @@ sl_expect_stat() {
 	[ "$got" = "$2" ] || sl_fail "counter $1 is $got, expected $2"
 }
 
+# sl_expect_sources_settled: every source sluiced listed at exit had all
+# its messages delivered: delivered = in, failed = 0, unacked = 0.
+sl_expect_sources_settled() {
+	local bad
+	grep -q "sluiced: source host=" "$SL_WORK/sluiced.log" ||
+		sl_fail "no per-source lines"
+	bad=$(grep "sluiced: source host=" "$SL_WORK/sluiced.log" |
+		awk '{ for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		       if (v["in"] != v["delivered"] || v["failed"] != 0 || v["unacked"] != 0) print }')
+	[ -z "$bad" ] || sl_fail "sources not settled: $bad"
+}
+
 # sl_cat TOPIC COUNT OUTFILE [ARGS...]: reads COUNT messages from the start.
 sl_cat() {
 	local topic=$1 count=$2 out=$3

@@ -34,6 +34,7 @@ replay() {
 	sl_expect_stat msg_in "$total"
 	sl_expect_stat kafka_delivered "$total"
 	sl_expect_stat dropped 0
+	sl_expect_sources_settled
 	sealed=$(sl_stat env_sealed)
 	[ "$sealed" -gt 0 ] && [ "$sealed" -lt $((total / 20)) ] ||
 		sl_fail "$name: $sealed envelopes for $total messages"

@@ -28,6 +28,7 @@ sl_sluiced_stop
 sl_expect_stat msg_in "$total"
 sl_expect_stat kafka_delivered "$total"
 sl_expect_stat drop_ring_full 0
+sl_expect_sources_settled
 sl_expect_stat drop_kafka_failed 0
 for reason in truncated bad_checksum malformed fragment oversize \
 	not_listened unsupported empty; do

@@ -109,7 +109,7 @@ test_networks(void **state)
 static void
 test_source_table(void **state)
 {
-	struct sl_source_table *t = sl_source_table_create("t_src", 16, SOCKET_ID_ANY);
+	struct sl_source_table *t = sl_source_table_create("t_src", 16, SOCKET_ID_ANY, 3);
 	struct sl_source *s1, *s2, *s3, *over;
 	struct sl_addr a, b;
 	unsigned i;
@@ -122,6 +122,9 @@ test_source_table(void **state)
 	s2 = sl_source_get(t, &b, sl_addr_hash(&b));
 	assert_ptr_equal(s1, s2);
 	assert_int_equal(s1->addr.port, 0);
+	assert_int_equal(s1->owner, 3);
+	assert_int_equal(s1->tag.kind, SL_ACK_SOURCE);
+	assert_int_equal(s1->tag.partition_hash, sl_addr_hash(&a));
 	assert_int_equal(t->used, 1);
 	s1->msgs_in = 5;
 	for (i = 0; i < 15; i++) {

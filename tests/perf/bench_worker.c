@@ -1,0 +1,951 @@
+/* bench_worker.c: the worker path alone, without a NIC and without Kafka
+ * (not a test; results in docs/benchmarks.md).
+ *
+ * usage: bench_worker [--corpus DIR] [--seconds S] [--messages N]
+ *                     [--hosts H] [--sites S] [--buckets B]
+ *                     [--batch-bytes N] [--linger-us U]
+ *                     [--cases none,aes256gcm,xchacha20] [--lz4 PATH|--no-lz4]
+ *                     [--raw-out FILE]
+ *
+ * Every corpus line is wrapped as sluice-blast wraps it (RFC 5424, the
+ * sl@32473 structured data, hosts site<S>-host<H>, sl_blast_gen.c itself)
+ * into a set of messages, each with the metadata the receive stage would
+ * give it (source 198.18.128.1 + host, as sluice-blast pcap sends from).
+ * Then, burst after burst, the messages are replayed into mbufs of a
+ * mempool as a receive stage does, and each mbuf goes through the steps
+ * sl_worker_handle() takes for an envelope route: sl_syslog_parse,
+ * sl_route_message (a default router, topic "logs", format envelope),
+ * sl_source_get, the batcher (sl_batcher_* and sl_envelope_put, as
+ * batch_message() in dataplane/sl_worker.c), sl_envelope_seal when a batch
+ * is full or has lingered, the counters, and rte_pktmbuf_free. The
+ * worker's functions are static there and sl_worker_handle needs a Kafka
+ * producer, so the steps are replicated here, same functions in the same
+ * order; only the hand-over of a sealed envelope to librdkafka is replaced
+ * by freeing it (its delivery report would free it in sluiced).
+ *
+ * The replay (mbuf allocation and copy) and the worker steps are timed
+ * apart with the TSC, per burst: "worker" rates are what one worker lcore
+ * does, "replay + worker" what one run-to-completion lcore would do with
+ * a receive stage as cheap as a memcpy. Each case runs for --seconds
+ * after one untimed pass, for: no encryption, AES-256-GCM (where the CPU
+ * has AES-NI) and XChaCha20-Poly1305.
+ *
+ * Next to it: the record areas the worker sealed (one pass, no
+ * encryption) are compressed with LZ4_compress_fast (acceleration 1, as
+ * the envelope does), and written to a file on which the real lz4 command
+ * line tool runs its benchmark (`lz4 -b1`, the fastest of its runs, and
+ * `lz4 -b1 -B65536`, 64 KiB blocks like the envelopes).
+ *
+ * MB are 10^6 bytes. Message bytes are the syslog messages (msg_bytes),
+ * record bytes the envelope record areas (32 bytes + message each). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <lz4.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <sodium.h>
+
+#include "sl_ack-t.h"
+#include "sl_batch.h"
+#include "sl_blast_gen.h"
+#include "sl_envelope.h"
+#include "sl_mempool.h"
+#include "sl_meta.h"
+#include "sl_route.h"
+#include "sl_source.h"
+#include "sl_stats.h"
+#include "sl_syslog.h"
+#include "sl_test_eal.h"
+
+#define BENCH_BURST      32       /* the worker's default burst */
+#define BENCH_MBUFS      4095
+#define BENCH_MBUF_CACHE 256
+#define BENCH_DATA_ROOM  2176     /* [dataplane] mbuf_size default */
+#define BENCH_MAX_MSG    65535u   /* [dataplane] max_message default */
+#define BENCH_MAX_OPEN   1024u    /* [envelope] max_open_batches default */
+#define BENCH_BATCH_MSGS 10000u   /* [envelope] batch_messages default */
+#define BENCH_MAX_SOURCES 65536u  /* [dataplane] max_sources default */
+#define BENCH_MAX_CASES  3
+
+struct bench_opts {
+	const char *corpus;
+	double seconds;
+	unsigned messages;
+	unsigned hosts;
+	unsigned sites;
+	unsigned buckets;
+	size_t batch_bytes;
+	unsigned linger_us;
+	const char *lz4_cli;       /* NULL: do not run the command line tool */
+	const char *raw_out;       /* NULL: a temporary file, removed */
+	unsigned n_cases;
+	enum sl_envelope_aead cases[BENCH_MAX_CASES];
+};
+
+/* The replayed messages: message i is data[off[i] .. off[i] + len[i])
+ * with the metadata meta[i] a receive stage would have given it. */
+struct bench_set {
+	char *data;
+	size_t *off;
+	uint32_t *len;
+	struct sl_meta *meta;
+	unsigned n;
+	uint64_t bytes;
+};
+
+/* Record areas captured as the worker sealed them (for the LZ4 runs):
+ * area i is raw[off[i] .. off[i] + len[i]). */
+struct bench_areas {
+	uint8_t *raw;
+	size_t used, cap;
+	size_t *off;
+	size_t *len;
+	size_t n, n_cap;
+};
+
+/* The state of the replicated worker. Invariants: as struct sl_worker's
+ * for the fields of the same name; nothing is ever pending (sealed
+ * envelopes are discarded at once), so the "nothing pending" conditions
+ * of sl_worker.c always hold. */
+struct bench_worker {
+	uint32_t max_message;
+	struct sl_router *router;
+	struct sl_source_table *sources;
+	struct sl_lcore_stats *stats;
+	uint8_t *scratch;
+	struct sl_batcher *batcher;
+	struct sl_envelope_encoder *encoder;
+	char sources_text[1024];
+	/* What the discarded envelopes would have carried. */
+	uint64_t env_count;
+	uint64_t env_bytes;
+	struct bench_areas *capture;  /* non-NULL: copy each area sealed */
+};
+
+/* One case's results. */
+struct bench_result {
+	enum sl_envelope_aead aead;
+	uint64_t msgs;
+	uint64_t msg_bytes;
+	uint64_t rec_bytes;
+	uint64_t env_count;
+	uint64_t env_raw;
+	uint64_t env_bytes;
+	double worker_s;
+	double replay_s;
+};
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bench_worker: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL)
+		die("out of memory (%zu bytes)", n);
+	return p;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *
+aead_name(enum sl_envelope_aead a)
+{
+	switch (a) {
+	case SL_AEAD_NONE:
+		return "none";
+	case SL_AEAD_AES256GCM:
+		return "aes256gcm";
+	case SL_AEAD_XCHACHA20:
+		return "xchacha20";
+	default:
+		return "auto";
+	}
+}
+
+/* Builds the message set: n messages cycling through the corpus, message
+ * i from host i mod hosts (as sluice-blast pcap sends them), each host's
+ * seq counting from 1, send and receive times 500 ns apart. */
+static void
+build_set(const struct bench_opts *o, struct bench_set *s)
+{
+	struct sl_blast_corpus corpus;
+	struct sl_blast_gen gen;
+	uint64_t *seq, t0;
+	struct timespec ts;
+	size_t room, used = 0, cap;
+	char err[512];
+	unsigned i;
+
+	if (sl_blast_corpus_load(&corpus, o->corpus, NULL, err, sizeof(err)) != 0)
+		die("%s", err);
+	sl_blast_gen_init(&gen, &corpus, SL_BLAST_RFC5424, o->sites, 0);
+	room = sl_blast_gen_room(&gen);
+	seq = calloc(o->hosts, sizeof(*seq));
+	s->off = xmalloc(o->messages * sizeof(*s->off));
+	s->len = xmalloc(o->messages * sizeof(*s->len));
+	s->meta = xmalloc(o->messages * sizeof(*s->meta));
+	cap = room * 1024;
+	s->data = xmalloc(cap);
+	if (seq == NULL)
+		die("out of memory");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (i = 0; i < o->messages; i++) {
+		unsigned h = i % o->hosts;
+		uint64_t t = t0 + (uint64_t)i * 500u;
+		struct sl_meta *m = &s->meta[i];
+
+		if (used + room > cap) {
+			/* sl_blast_gen_next() needs room bytes free. */
+			char *nd;
+
+			cap *= 2;
+			nd = realloc(s->data, cap);
+			if (nd == NULL)
+				die("out of memory");
+			s->data = nd;
+		}
+		s->off[i] = used;
+		s->len[i] = (uint32_t)sl_blast_gen_next(&gen, h, ++seq[h], t,
+							s->data + used);
+		used += s->len[i];
+		s->bytes += s->len[i];
+		memset(m, 0, sizeof(*m));
+		m->rx_ns = t;
+		sl_addr_set_v4(&m->src, htonl(0xc6128001u + h),
+			       (uint16_t)(32768u + h % 28232u));
+		m->src_hash = sl_addr_hash(&m->src);
+	}
+	s->n = o->messages;
+	free(seq);
+	sl_blast_corpus_free(&corpus);
+}
+
+/* Copies message i into a fresh mbuf (a chain of them when it is longer
+ * than one buffer, as a stream lcore or the reassembly makes) with its
+ * metadata: what a receive stage hands a worker. */
+static struct rte_mbuf *
+replay_one(struct rte_mempool *mp, const struct bench_set *s, unsigned i)
+{
+	const char *p = s->data + s->off[i];
+	uint32_t left = s->len[i];
+	struct rte_mbuf *head = NULL, *m;
+
+	do {
+		uint16_t room, take;
+
+		m = rte_pktmbuf_alloc(mp);
+		if (m == NULL)
+			die("mbuf pool empty");
+		room = rte_pktmbuf_tailroom(m);
+		take = left < room ? (uint16_t)left : room;
+		memcpy(rte_pktmbuf_append(m, take), p, take);
+		p += take;
+		left -= take;
+		if (head == NULL)
+			head = m;
+		else if (rte_pktmbuf_chain(head, m) != 0)
+			die("mbuf chain too long");
+	} while (left > 0);
+	*sl_meta(head) = s->meta[i];
+	return head;
+}
+
+static void
+capture_area(struct bench_areas *a, const uint8_t *raw, size_t len)
+{
+	if (a->n == a->n_cap) {
+		a->n_cap = a->n_cap ? a->n_cap * 2 : 256;
+		a->off = realloc(a->off, a->n_cap * sizeof(*a->off));
+		a->len = realloc(a->len, a->n_cap * sizeof(*a->len));
+		if (a->off == NULL || a->len == NULL)
+			die("out of memory");
+	}
+	if (a->used + len > a->cap) {
+		a->cap = a->cap ? a->cap * 2 : (size_t)16 << 20;
+		while (a->cap < a->used + len)
+			a->cap *= 2;
+		a->raw = realloc(a->raw, a->cap);
+		if (a->raw == NULL)
+			die("out of memory");
+	}
+	memcpy(a->raw + a->used, raw, len);
+	a->off[a->n] = a->used;
+	a->len[a->n] = len;
+	a->used += len;
+	a->n++;
+}
+
+/* sources_text() of sl_worker.c: the sluice.sources header value. */
+static size_t
+sources_text(struct bench_worker *w, const struct sl_envelope_ack *ack)
+{
+	char *out = w->sources_text;
+	size_t n = 0, cap = sizeof(w->sources_text);
+	uint32_t i;
+
+	for (i = 0; i < ack->n_srcs; i++) {
+		const struct sl_source *s = ack->srcs[i].src;
+		size_t need = (size_t)s->ip_len + 1;
+
+		if (n + need + 12 > cap) {
+			n += (size_t)snprintf(out + n, cap - n, "%s+%u",
+					      n ? "," : "", ack->n_srcs - i);
+			break;
+		}
+		if (n > 0)
+			out[n++] = ',';
+		memcpy(out + n, s->ip_text, s->ip_len);
+		n += s->ip_len;
+	}
+	return n;
+}
+
+/* seal() of sl_worker.c, with the envelope discarded where sluiced hands
+ * it to sl_kafka_produce_envelope (whose delivery report frees it). */
+static void
+seal(struct bench_worker *w, struct sl_batch *t)
+{
+	size_t bound = sl_envelope_sealed_bound(t->len), len;
+	struct sl_envelope_ack *ack;
+	uint8_t *out;
+	char err[256];
+	uint32_t i;
+
+	out = malloc(bound);
+	ack = malloc(sizeof(*ack) + t->n_srcs * sizeof(ack->srcs[0]));
+	if (out == NULL || ack == NULL)
+		die("out of memory");
+	ack->tag.partition_hash = t->bucket;
+	ack->tag.kind = SL_ACK_ENVELOPE;
+	ack->owner = 0;
+	ack->count = t->count;
+	ack->n_srcs = t->n_srcs;
+	for (i = 0; i < t->n_srcs; i++) {
+		ack->srcs[i].src = t->srcs[i].src;
+		ack->srcs[i].n = t->srcs[i].n;
+	}
+	if (w->capture != NULL)
+		capture_area(w->capture, t->raw, t->len);
+	len = sl_envelope_seal(w->encoder, t->raw, t->len, t->count,
+			       t->first_rx_ns, t->last_rx_ns, out, bound,
+			       err, sizeof(err));
+	if (len == 0)
+		die("envelope of %u messages not sealed: %s", t->count, err);
+	SL_STAT_ADD(w->stats, env_raw_bytes, t->len);
+	sources_text(w, ack);
+	sl_batcher_close(w->batcher, t);
+	w->env_count++;
+	w->env_bytes += len;
+	free(out);
+	free(ack);
+}
+
+/* batch_message() of sl_worker.c (nothing is ever pending here). */
+static void
+batch_message(struct bench_worker *w, const char *topic, const uint8_t *data,
+	      uint32_t len, const struct sl_meta *meta, struct sl_source *src)
+{
+	struct sl_batcher *b = w->batcher;
+	uint32_t bucket = sl_batcher_bucket(b, meta->src_hash);
+	struct sl_batch *t = sl_batcher_find(b, topic, bucket);
+	struct sl_envelope_rec rec;
+
+	if (t != NULL && sl_batch_full_for(b, t, len)) {
+		seal(w, t);
+		t = NULL;
+	}
+	if (t == NULL) {
+		t = sl_batcher_open(b, topic, bucket, rte_rdtsc());
+		if (t == NULL && b->oldest != NULL) {
+			seal(w, b->oldest);
+			t = sl_batcher_open(b, topic, bucket, rte_rdtsc());
+		}
+		if (t == NULL)
+			die("no batch slot");
+	}
+	rec.rx_ns = meta->rx_ns;
+	rec.family = meta->src.family == AF_INET6 ? 6 : 4;
+	rec.port = meta->src.port;
+	memcpy(rec.addr, meta->src.ip, sizeof(rec.addr));
+	sl_envelope_put(t->raw, &t->len, &rec, data, len);
+	if (sl_batch_account(b, t, src, meta->rx_ns))
+		seal(w, t);
+}
+
+/* The envelope branch of sl_worker_handle(). */
+static void
+handle(struct bench_worker *w, struct rte_mbuf *m)
+{
+	const struct sl_meta *meta = sl_meta(m);
+	uint32_t pkt_len = rte_pktmbuf_pkt_len(m);
+	struct sl_route_result route;
+	struct sl_syslog_msg msg;
+	const uint8_t *data;
+	struct sl_source *src;
+
+	if (pkt_len > w->max_message) {
+		SL_STAT_DROP(w->stats, SL_DROP_OVERSIZE, 1);
+		goto done;
+	}
+	if (m->nb_segs == 1)
+		data = rte_pktmbuf_mtod(m, const uint8_t *);
+	else
+		data = rte_pktmbuf_read(m, 0, pkt_len, w->scratch);
+	sl_syslog_parse(data, pkt_len, &msg);
+	if (msg.len == 0) {
+		SL_STAT_DROP(w->stats, SL_DROP_EMPTY, 1);
+		goto done;
+	}
+	sl_route_message(w->router, data, &msg, &meta->src, &route);
+	src = sl_source_get(w->sources, &meta->src, meta->src_hash);
+	if (route.format != SL_FORMAT_ENVELOPE)
+		die("message routed to a record route");
+	batch_message(w, route.topic, data, msg.len, meta, src);
+	src->msgs_in++;
+	src->bytes_in += msg.len;
+	src->last_rx_ns = meta->rx_ns;
+	SL_STAT_ADD(w->stats, msg_in, 1);
+	SL_STAT_ADD(w->stats, msg_bytes, msg.len);
+	if (msg.format == SL_SYSLOG_NONE)
+		SL_STAT_ADD(w->stats, msg_no_header, 1);
+	if (msg.flags & SL_SYSLOG_F_BAD_UTF8)
+		SL_STAT_ADD(w->stats, msg_bad_utf8, 1);
+done:
+	rte_pktmbuf_free(m);
+}
+
+/* One pass over the message set, burst by burst: replay (timed into
+ * *replay_tsc), then the linger check sl_worker_poll() makes before each
+ * dequeue and the burst's messages (timed into *worker_tsc). */
+static void
+run_pass(struct bench_worker *w, struct rte_mempool *mp,
+	 const struct bench_set *s, uint64_t *replay_tsc, uint64_t *worker_tsc)
+{
+	struct rte_mbuf *burst[BENCH_BURST];
+	struct sl_batch *t;
+	uint64_t t0, t1, t2;
+	unsigned i, j, n;
+
+	for (i = 0; i < s->n; i += n) {
+		n = RTE_MIN((unsigned)BENCH_BURST, s->n - i);
+		t0 = rte_rdtsc();
+		for (j = 0; j < n; j++)
+			burst[j] = replay_one(mp, s, i + j);
+		t1 = rte_rdtsc();
+		while ((t = sl_batcher_expired(w->batcher, t1)) != NULL)
+			seal(w, t);
+		for (j = 0; j < n; j++) {
+			if (j + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(burst[j + 1], void *));
+			handle(w, burst[j]);
+		}
+		t2 = rte_rdtsc();
+		*replay_tsc += t1 - t0;
+		*worker_tsc += t2 - t1;
+	}
+}
+
+static struct sl_envelope_encoder *
+make_encoder(enum sl_envelope_aead aead)
+{
+	static const uint8_t key[SL_ENVELOPE_KEY_LEN] = {
+		0x42, 0x17, 0x99, 0x03, 0x5e, 0xa1, 0x6c, 0xd4,
+	};
+	struct sl_envelope_encoder *enc;
+	char err[256];
+
+	enc = sl_envelope_encoder_new(aead, 1, err, sizeof(err));
+	if (enc == NULL)
+		die("encoder %s: %s", aead_name(aead), err);
+	if (aead != SL_AEAD_NONE && sl_envelope_encoder_set_key(enc, 1, key) != 0)
+		die("encoder %s: cannot set the key", aead_name(aead));
+	return enc;
+}
+
+/* Runs one case: a fresh worker (sources, batcher, encoder), one untimed
+ * pass (and the capture pass when capture is set), then passes until
+ * o->seconds of wall time went by. */
+static void
+run_case(const struct bench_opts *o, struct rte_mempool *mp,
+	 struct sl_router *router, const struct bench_set *s,
+	 enum sl_envelope_aead aead, struct bench_areas *capture,
+	 struct bench_result *r)
+{
+	static unsigned n_tables;
+	struct sl_batcher_params bp = {
+		.max_open = BENCH_MAX_OPEN,
+		.buckets = o->buckets,
+		.batch_bytes = o->batch_bytes,
+		.batch_messages = BENCH_BATCH_MSGS,
+		.max_message = BENCH_MAX_MSG,
+		.linger_us = o->linger_us,
+		.socket = (int)rte_socket_id(),
+	};
+	struct bench_worker w = {
+		.max_message = BENCH_MAX_MSG,
+		.router = router,
+		.stats = sl_stats_self(),
+	};
+	struct sl_lcore_stats before;
+	uint64_t replay_tsc = 0, worker_tsc = 0, e0, b0;
+	char name[32];
+	double t0;
+
+	snprintf(name, sizeof(name), "bench_src_%u", n_tables++);
+	w.sources = sl_source_table_create(name, BENCH_MAX_SOURCES,
+					   (int)rte_socket_id(), 0);
+	w.batcher = sl_batcher_create(&bp);
+	w.scratch = xmalloc(BENCH_MAX_MSG);
+	if (w.sources == NULL || w.batcher == NULL)
+		die("cannot create the worker's tables");
+	w.encoder = make_encoder(aead);
+
+	run_pass(&w, mp, s, &replay_tsc, &worker_tsc);
+	if (capture != NULL) {
+		w.capture = capture;
+		run_pass(&w, mp, s, &replay_tsc, &worker_tsc);
+		w.capture = NULL;
+	}
+	replay_tsc = worker_tsc = 0;
+	before = *w.stats;
+	e0 = w.env_count;
+	b0 = w.env_bytes;
+	t0 = now_s();
+	do
+		run_pass(&w, mp, s, &replay_tsc, &worker_tsc);
+	while (now_s() - t0 < o->seconds);
+
+	r->aead = sl_envelope_encoder_aead(w.encoder);
+	r->msgs = w.stats->msg_in - before.msg_in;
+	r->msg_bytes = w.stats->msg_bytes - before.msg_bytes;
+	r->rec_bytes = r->msg_bytes + (uint64_t)SL_ENVELOPE_REC_HDR * r->msgs;
+	r->env_raw = w.stats->env_raw_bytes - before.env_raw_bytes;
+	r->env_count = w.env_count - e0;
+	r->env_bytes = w.env_bytes - b0;
+	r->worker_s = (double)worker_tsc / (double)rte_get_tsc_hz();
+	r->replay_s = (double)replay_tsc / (double)rte_get_tsc_hz();
+	if (r->msgs != (uint64_t)s->n * (r->msgs / s->n) || r->msgs == 0)
+		die("case %s: %" PRIu64 " messages handled, not a multiple of %u"
+		    " (dropped?)", aead_name(aead), r->msgs, s->n);
+
+	/* Open batches are the worker's business at shutdown, not here. */
+	while (w.batcher->oldest != NULL)
+		sl_batcher_close(w.batcher, w.batcher->oldest);
+	sl_batcher_free(w.batcher);
+	sl_source_table_free(w.sources);
+	sl_envelope_encoder_free(w.encoder);
+	free(w.scratch);
+}
+
+static void
+print_result(const struct bench_result *r)
+{
+	printf("%-10s %11.0f %9.1f %11.1f %13.0f %9.1f %8.0f %7.3f\n",
+	       aead_name(r->aead),
+	       (double)r->msgs / r->worker_s,
+	       (double)r->msg_bytes / r->worker_s / 1e6,
+	       (double)r->rec_bytes / r->worker_s / 1e6,
+	       (double)r->msgs / (r->worker_s + r->replay_s),
+	       r->env_count ? (double)r->msgs / (double)r->env_count : 0.0,
+	       r->env_count ? (double)r->env_raw / (double)r->env_count : 0.0,
+	       r->env_bytes ? (double)r->env_raw / (double)r->env_bytes : 0.0);
+}
+
+/* LZ4_compress_fast, acceleration 1, over the captured areas for
+ * o->seconds. Returns MB/s of input. */
+static double
+bench_lz4(const struct bench_areas *a, double seconds, double *ratio)
+{
+	size_t out_cap = (size_t)LZ4_compressBound((int)BENCH_MAX_MSG * 1024);
+	uint64_t in = 0, out = 0;
+	char *buf;
+	double t0 = now_s(), t;
+	size_t i;
+	int c;
+
+	for (i = 0; i < a->n; i++)
+		if ((size_t)LZ4_compressBound((int)a->len[i]) > out_cap)
+			out_cap = (size_t)LZ4_compressBound((int)a->len[i]);
+	buf = xmalloc(out_cap);
+	do {
+		for (i = 0; i < a->n; i++) {
+			c = LZ4_compress_fast((const char *)a->raw + a->off[i], buf,
+					      (int)a->len[i], (int)out_cap, 1);
+			if (c <= 0)
+				die("LZ4_compress_fast failed");
+			in += a->len[i];
+			out += (uint64_t)c;
+		}
+		t = now_s() - t0;
+	} while (t < seconds);
+	free(buf);
+	*ratio = (double)in / (double)out;
+	return (double)in / t / 1e6;
+}
+
+/* Runs `lz4 -b1 -i<seconds> [extra] file` and returns the compression
+ * MB/s of its final line (" 1#file : IN -> OUT (RATIO), C MB/s , D MB/s"),
+ * or -1 when it cannot be run or its output is not understood. */
+static double
+lz4_cli(const char *lz4, const char *file, unsigned seconds, const char *extra,
+	double *ratio)
+{
+	char iarg[16], out[8192], *line, *save = NULL;
+	size_t got = 0;
+	ssize_t n;
+	double c = -1, rr, cs, ds;
+	int fd[2], status;
+	pid_t pid;
+
+	snprintf(iarg, sizeof(iarg), "-i%u", seconds);
+	if (pipe(fd) == -1)
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid == -1)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		char *argv[6];
+		int k = 0;
+
+		argv[k++] = (char *)(uintptr_t)lz4;
+		argv[k++] = (char *)(uintptr_t)"-b1";
+		argv[k++] = iarg;
+		if (extra != NULL)
+			argv[k++] = (char *)(uintptr_t)extra;
+		argv[k++] = (char *)(uintptr_t)file;
+		argv[k] = NULL;
+		close(fd[0]);
+		if (dup2(fd[1], STDOUT_FILENO) == -1 || dup2(fd[1], STDERR_FILENO) == -1)
+			_exit(127);
+		execvp(lz4, argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	while ((n = read(fd[0], out + got, sizeof(out) - 1 - got)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(out) - 1) {
+			/* Keep the tail: the last line is the result. */
+			memmove(out, out + sizeof(out) / 2, got - sizeof(out) / 2);
+			got -= sizeof(out) / 2;
+		}
+	}
+	out[got] = '\0';
+	close(fd[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	/* Progress is redrawn with CR; the last " 1#" segment is final. */
+	for (line = strtok_r(out, "\r\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\r\n", &save)) {
+		const char *p = strstr(line, "1#");
+
+		if (p == NULL || (p = strchr(p, ':')) == NULL)
+			continue;
+		if (sscanf(p, ": %*u -> %*u (%lf),%lf MB/s ,%lf MB/s", &rr, &cs,
+			   &ds) == 3) {
+			c = cs;
+			*ratio = rr;
+		}
+	}
+	return c;
+}
+
+static void
+write_areas(const struct bench_areas *a, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL)
+		die("%s: %s", path, strerror(errno));
+	if (fwrite(a->raw, 1, a->used, f) != a->used || fclose(f) != 0)
+		die("%s: write failed", path);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: bench_worker [--corpus DIR] [--seconds S] [--messages N]\n"
+		"                    [--hosts H] [--sites S] [--buckets B]\n"
+		"                    [--batch-bytes N] [--linger-us U]\n"
+		"                    [--cases none,aes256gcm,xchacha20]\n"
+		"                    [--lz4 PATH | --no-lz4] [--raw-out FILE]\n");
+	exit(2);
+}
+
+static unsigned long
+num_arg(const char *s, unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		usage();
+	return v;
+}
+
+static void
+parse_cases(struct bench_opts *o, const char *arg)
+{
+	char buf[128], *tok, *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf))
+		usage();
+	strcpy(buf, arg);
+	o->n_cases = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->n_cases == BENCH_MAX_CASES)
+			usage();
+		if (strcmp(tok, "none") == 0)
+			o->cases[o->n_cases++] = SL_AEAD_NONE;
+		else if (strcmp(tok, "aes256gcm") == 0)
+			o->cases[o->n_cases++] = SL_AEAD_AES256GCM;
+		else if (strcmp(tok, "xchacha20") == 0)
+			o->cases[o->n_cases++] = SL_AEAD_XCHACHA20;
+		else
+			usage();
+	}
+	if (o->n_cases == 0)
+		usage();
+}
+
+static void
+parse_args(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "corpus", required_argument, NULL, 'c' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "messages", required_argument, NULL, 'n' },
+		{ "hosts", required_argument, NULL, 'H' },
+		{ "sites", required_argument, NULL, 'S' },
+		{ "buckets", required_argument, NULL, 'b' },
+		{ "batch-bytes", required_argument, NULL, 'B' },
+		{ "linger-us", required_argument, NULL, 'l' },
+		{ "cases", required_argument, NULL, 'C' },
+		{ "lz4", required_argument, NULL, 'z' },
+		{ "no-lz4", no_argument, NULL, 'Z' },
+		{ "raw-out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	*o = (struct bench_opts){
+		.corpus = getenv("SL_CORPUS"),
+		.seconds = 3.0,
+		.messages = 65536,
+		.hosts = 1024,
+		.sites = 16,
+		.buckets = 64,
+		.batch_bytes = 65536,
+		.linger_us = 5000,
+		.lz4_cli = "lz4",
+		.n_cases = 3,
+		.cases = { SL_AEAD_NONE, SL_AEAD_AES256GCM, SL_AEAD_XCHACHA20 },
+	};
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->corpus = optarg;
+			break;
+		case 's':
+			errno = 0;
+			o->seconds = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(o->seconds > 0 && o->seconds <= 600))
+				usage();
+			break;
+		case 'n':
+			o->messages = (unsigned)num_arg(optarg, 1, 1u << 24);
+			break;
+		case 'H':
+			o->hosts = (unsigned)num_arg(optarg, 1, 32766);
+			break;
+		case 'S':
+			o->sites = (unsigned)num_arg(optarg, 1, 32766);
+			break;
+		case 'b':
+			o->buckets = (unsigned)num_arg(optarg, 1, 1024);
+			break;
+		case 'B':
+			o->batch_bytes = num_arg(optarg, 4096, 16u << 20);
+			break;
+		case 'l':
+			o->linger_us = (unsigned)num_arg(optarg, 0, 10000000);
+			break;
+		case 'C':
+			parse_cases(o, optarg);
+			break;
+		case 'z':
+			o->lz4_cli = optarg;
+			break;
+		case 'Z':
+			o->lz4_cli = NULL;
+			break;
+		case 'o':
+			o->raw_out = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || o->corpus == NULL)
+		usage();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench_areas areas = { 0 };
+	struct bench_result res[BENCH_MAX_CASES];
+	struct bench_opts o;
+	struct bench_set set = { 0 };
+	struct sl_router *router;
+	struct rte_mempool *mp;
+	char tmp[] = "/tmp/bench_worker.XXXXXX";
+	const char *raw_path;
+	double lz4_mbs, lz4_ratio, cli_mbs = -1, cli_ratio = 0, cli64_mbs = -1;
+	double cli64_ratio = 0, base_rec = 0, base_msgs = 0;
+	unsigned i, lz4_secs;
+	int fd;
+
+	parse_args(argc, argv, &o);
+	if (sl_test_eal_init("bench_worker", "0") < 0)
+		die("EAL initialisation failed");
+	if (sodium_init() < 0)
+		die("libsodium failed to initialise");
+	mp = sl_mempool_create("bench_worker", BENCH_MBUFS, BENCH_MBUF_CACHE,
+			       BENCH_DATA_ROOM, (int)rte_socket_id());
+	router = calloc(1, sizeof(*router));
+	if (mp == NULL || router == NULL)
+		die("cannot create the mbuf pool or the router");
+	snprintf(router->default_topic, sizeof(router->default_topic), "logs");
+	router->default_format = SL_FORMAT_ENVELOPE;
+	build_set(&o, &set);
+
+	printf("bench_worker: %u messages (%u hosts in %u sites, RFC 5424), "
+	       "%.1f MB, %.1f bytes on average\n", set.n, o.hosts, o.sites,
+	       (double)set.bytes / 1e6, (double)set.bytes / set.n);
+	printf("envelope: buckets %u, batch_bytes %zu, batch_messages %u, "
+	       "linger %u us; %.1f s per case, 1 lcore, TSC %" PRIu64 " Hz\n",
+	       o.buckets, o.batch_bytes, BENCH_BATCH_MSGS, o.linger_us,
+	       o.seconds, rte_get_tsc_hz());
+	printf("%-10s %11s %9s %11s %13s %9s %8s %7s\n", "aead", "msgs/s",
+	       "msg MB/s", "record MB/s", "+replay msg/s", "msgs/env",
+	       "raw/env", "ratio");
+	for (i = 0; i < o.n_cases; i++) {
+		if (o.cases[i] == SL_AEAD_AES256GCM &&
+		    !crypto_aead_aes256gcm_is_available()) {
+			printf("%-10s not available on this CPU (no AES-NI)\n",
+			       "aes256gcm");
+			res[i].msgs = 0;
+			continue;
+		}
+		run_case(&o, mp, router, &set, o.cases[i],
+			 i == 0 ? &areas : NULL, &res[i]);
+		print_result(&res[i]);
+		fflush(stdout);
+	}
+	if (res[0].msgs > 0) {
+		base_msgs = (double)res[0].msgs / res[0].worker_s;
+		base_rec = (double)res[0].rec_bytes / res[0].worker_s / 1e6;
+		for (i = 1; i < o.n_cases; i++)
+			if (res[i].msgs > 0)
+				printf("cost of %s over %s: %.1f %% of msgs/s\n",
+				       aead_name(res[i].aead), aead_name(res[0].aead),
+				       100.0 * (1.0 - (double)res[i].msgs /
+						res[i].worker_s / base_msgs));
+	}
+
+	lz4_mbs = bench_lz4(&areas, o.seconds, &lz4_ratio);
+	printf("record areas of one pass (%s): %zu, %.1f MB, %.0f bytes on "
+	       "average\n", aead_name(o.cases[0]), areas.n,
+	       (double)areas.used / 1e6, (double)areas.used / (double)areas.n);
+	printf("LZ4_compress_fast (acceleration 1) on them: %.1f MB/s, ratio %.3f\n",
+	       lz4_mbs, lz4_ratio);
+	if (o.lz4_cli != NULL) {
+		if (o.raw_out != NULL) {
+			raw_path = o.raw_out;
+		} else {
+			fd = mkstemp(tmp);
+			if (fd == -1)
+				die("mkstemp: %s", strerror(errno));
+			close(fd);
+			raw_path = tmp;
+		}
+		write_areas(&areas, raw_path);
+		lz4_secs = o.seconds < 1 ? 1 : (unsigned)(o.seconds + 0.5);
+		cli_mbs = lz4_cli(o.lz4_cli, raw_path, lz4_secs, NULL, &cli_ratio);
+		cli64_mbs = lz4_cli(o.lz4_cli, raw_path, lz4_secs, "-B65536",
+				    &cli64_ratio);
+		if (o.raw_out == NULL)
+			unlink(raw_path);
+		if (cli_mbs < 0 || cli64_mbs < 0)
+			die("%s -b1 could not be run or printed no result",
+			    o.lz4_cli);
+		printf("%s -b1 on the same bytes: %.1f MB/s, ratio %.3f\n",
+		       o.lz4_cli, cli_mbs, cli_ratio);
+		printf("%s -b1 -B65536 on the same bytes: %.1f MB/s, ratio %.3f\n",
+		       o.lz4_cli, cli64_mbs, cli64_ratio);
+	}
+	if (res[0].msgs > 0) {
+		printf("worker (%s) record MB/s / LZ4_compress_fast MB/s: %.1f %%\n",
+		       aead_name(res[0].aead), 100.0 * base_rec / lz4_mbs);
+		if (cli_mbs > 0)
+			printf("worker (%s) record MB/s / lz4 -b1 MB/s: %.1f %%\n",
+			       aead_name(res[0].aead), 100.0 * base_rec / cli_mbs);
+	}
+	free(areas.raw);
+	free(areas.off);
+	free(areas.len);
+	free(set.data);
+	free(set.off);
+	free(set.len);
+	free(set.meta);
+	free(router);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+	return 0;
+}
