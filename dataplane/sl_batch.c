@@ -1,5 +1,6 @@
 /* sl_batch.c: per-worker envelope batches: lookup by (topic, bucket),
  * the seal conditions, and the open list for linger. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "sl_batch.h"
 #include "sl_envelope.h"
+#include "sl_meta-t.h"
 
 static uint64_t
 key_hash(const char *topic, uint32_t bucket)
@@ -160,11 +162,19 @@ sl_batch_full_for(const struct sl_batcher *b, const struct sl_batch *t,
 }
 
 int
-sl_batch_account(const struct sl_batcher *b, struct sl_batch *t,
-		 struct sl_source *src, uint64_t rx_ns)
+sl_batch_add(const struct sl_batcher *b, struct sl_batch *t,
+	     const struct sl_meta *meta, struct sl_source *src,
+	     const uint8_t *data, uint32_t len)
 {
+	struct sl_envelope_rec rec;
+	uint64_t rx_ns = meta->rx_ns;
 	unsigned i;
 
+	rec.rx_ns = rx_ns;
+	rec.family = meta->src.family == AF_INET6 ? 6 : 4;
+	rec.port = meta->src.port;
+	memcpy(rec.addr, meta->src.ip, sizeof(rec.addr));
+	sl_envelope_put(t->raw, &t->len, &rec, data, len);
 	if (t->count == 0)
 		t->first_rx_ns = rx_ns;
 	t->last_rx_ns = rx_ns;
@@ -184,6 +194,45 @@ sl_batch_account(const struct sl_batcher *b, struct sl_batch *t,
 	}
 	return t->len >= b->batch_bytes || t->count >= b->batch_messages ||
 	       t->n_srcs >= b->max_srcs;
+}
+
+int
+sl_batch_seal(const struct sl_batch *t, struct sl_envelope_encoder *enc,
+	      unsigned owner, uint8_t **payload, size_t *len,
+	      struct sl_envelope_ack **ack, char *err, size_t errlen)
+{
+	size_t bound = sl_envelope_sealed_bound(t->len);
+	struct sl_envelope_ack *a;
+	uint8_t *out;
+	uint32_t i;
+
+	out = malloc(bound);
+	a = malloc(sizeof(*a) + t->n_srcs * sizeof(a->srcs[0]));
+	if (out == NULL || a == NULL) {
+		snprintf(err, errlen, "out of memory for an envelope of %zu bytes",
+			 bound);
+		goto fail;
+	}
+	*len = sl_envelope_seal(enc, t->raw, t->len, t->count, t->first_rx_ns,
+				t->last_rx_ns, out, bound, err, errlen);
+	if (*len == 0)
+		goto fail;
+	a->tag.partition_hash = t->bucket;
+	a->tag.kind = SL_ACK_ENVELOPE;
+	a->owner = owner;
+	a->count = t->count;
+	a->n_srcs = t->n_srcs;
+	for (i = 0; i < t->n_srcs; i++) {
+		a->srcs[i].src = t->srcs[i].src;
+		a->srcs[i].n = t->srcs[i].n;
+	}
+	*payload = out;
+	*ack = a;
+	return 0;
+fail:
+	free(out);
+	free(a);
+	return -1;
 }
 
 void

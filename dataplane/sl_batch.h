@@ -6,7 +6,10 @@
 #ifndef SL_BATCH_H
 #define SL_BATCH_H
 
+#include "sl_ack-t.h"
 #include "sl_batch-t.h"
+#include "sl_envelope.h"
+#include "sl_meta-t.h"
 
 /* Batcher parameters (the [envelope] section). */
 struct sl_batcher_params {
@@ -48,11 +51,20 @@ struct sl_batch *sl_batcher_open(struct sl_batcher *b, const char *topic,
 int sl_batch_full_for(const struct sl_batcher *b, const struct sl_batch *t,
 		      uint32_t msg_len);
 
-/* Counts one more message of src in t, whose record the caller has just
- * appended (sl_envelope_put at t->raw, t->len). Returns 1 when t should
- * now be sealed (size, count or source limit reached), else 0. */
-int sl_batch_account(const struct sl_batcher *b, struct sl_batch *t,
-		     struct sl_source *src, uint64_t rx_ns);
+/* Appends message data[0..len) of src, received as meta says, to t (the
+ * caller checked sl_batch_full_for first). Returns 1 when t should now be
+ * sealed (size, count or source limit reached), else 0. */
+int sl_batch_add(const struct sl_batcher *b, struct sl_batch *t,
+		 const struct sl_meta *meta, struct sl_source *src,
+		 const uint8_t *data, uint32_t len);
+
+/* Seals t with enc into a new envelope: *payload (malloc'd, its length in
+ * *len) and *ack (malloc'd: t's sources and counts, owner set, for the
+ * delivery report). t is left as it was (close it afterwards). Returns 0,
+ * or -1 with a reason in err and nothing allocated. */
+int sl_batch_seal(const struct sl_batch *t, struct sl_envelope_encoder *enc,
+		  unsigned owner, uint8_t **payload, size_t *len,
+		  struct sl_envelope_ack **ack, char *err, size_t errlen);
 
 /* Closes t after it was sealed (or dropped): frees its slot. */
 void sl_batcher_close(struct sl_batcher *b, struct sl_batch *t);

@@ -138,39 +138,19 @@ sources_text(struct sl_worker *w, const struct sl_envelope_ack *ack)
 static void
 seal(struct sl_worker *w, struct sl_batch *t)
 {
-	size_t bound = sl_envelope_sealed_bound(t->len), len;
 	struct sl_envelope_ack *ack;
-	uint8_t *out;
+	uint8_t *payload;
 	char err[256];
+	size_t len;
 	uint32_t i;
 
-	out = malloc(bound);
-	ack = malloc(sizeof(*ack) + t->n_srcs * sizeof(ack->srcs[0]));
-	if (ack != NULL) {
-		ack->tag.partition_hash = t->bucket;
-		ack->tag.kind = SL_ACK_ENVELOPE;
-		ack->owner = w->id;
-		ack->count = t->count;
-		ack->n_srcs = t->n_srcs;
-		for (i = 0; i < t->n_srcs; i++) {
-			ack->srcs[i].src = t->srcs[i].src;
-			ack->srcs[i].n = t->srcs[i].n;
-		}
-	}
-	len = 0;
-	if (out != NULL && ack != NULL)
-		len = sl_envelope_seal(w->encoder, t->raw, t->len, t->count,
-				       t->first_rx_ns, t->last_rx_ns, out, bound,
-				       err, sizeof(err));
-	if (len == 0) {
-		if (out != NULL && ack != NULL)
-			SL_LOG(ERR, "worker %u: envelope of %u messages for %s not sealed: %s",
-			       w->id, t->count, t->topic, err);
+	if (sl_batch_seal(t, w->encoder, w->id, &payload, &len, &ack, err,
+			  sizeof(err)) != 0) {
+		SL_LOG(ERR, "worker %u: envelope of %u messages for %s not sealed: %s",
+		       w->id, t->count, t->topic, err);
 		for (i = 0; i < t->n_srcs; i++)
 			t->srcs[i].src->failed += t->srcs[i].n;
 		SL_STAT_DROP(w->stats, SL_DROP_SEAL_FAILED, t->count);
-		free(out);
-		free(ack);
 		sl_batcher_close(w->batcher, t);
 		return;
 	}
@@ -178,7 +158,7 @@ seal(struct sl_worker *w, struct sl_batch *t)
 	memcpy(w->pending_topic, t->topic, sizeof(w->pending_topic));
 	w->pending = (struct sl_kafka_envelope){
 		.topic = w->pending_topic,
-		.payload = out,
+		.payload = payload,
 		.len = len,
 		.count = t->count,
 		.first_rx_ns = t->first_rx_ns,
@@ -201,7 +181,6 @@ batch_message(struct sl_worker *w, const char *topic, const uint8_t *data,
 	struct sl_batcher *b = w->batcher;
 	uint32_t bucket = sl_batcher_bucket(b, meta->src_hash);
 	struct sl_batch *t = sl_batcher_find(b, topic, bucket);
-	struct sl_envelope_rec rec;
 
 	if (t != NULL && sl_batch_full_for(b, t, len)) {
 		seal(w, t);
@@ -220,12 +199,8 @@ batch_message(struct sl_worker *w, const char *topic, const uint8_t *data,
 			return;
 		}
 	}
-	rec.rx_ns = meta->rx_ns;
-	rec.family = meta->src.family == AF_INET6 ? 6 : 4;
-	rec.port = meta->src.port;
-	memcpy(rec.addr, meta->src.ip, sizeof(rec.addr));
-	sl_envelope_put(t->raw, &t->len, &rec, data, len);
-	if (sl_batch_account(b, t, src, meta->rx_ns) && w->pending.payload == NULL)
+	if (sl_batch_add(b, t, meta, src, data, len) &&
+	    w->pending.payload == NULL)
 		seal(w, t);
 }
 
