@@ -24,7 +24,7 @@ PACKAGES=(
 	gcc pkg-config meson ninja-build
 	libdpdk-dev dpdk librdkafka-dev liblz4-dev libsodium-dev libcmocka-dev libpcap-dev
 	libhugetlbfs-bin kcat rsyslog bsdutils iproute2 iputils-ping ethtool
-	procps python3 python3-scapy
+	procps python3 python3-scapy lz4
 	clang libclang-rt-14-dev
 )
 

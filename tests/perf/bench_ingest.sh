@@ -3,14 +3,22 @@
 # broker (sluice-devbroker). Not a test: it measures, it does not judge.
 #
 #   tests/perf/bench_ingest.sh BUILD_DIR [--messages N] [--rates "R ..."]
-#                              [--threads T] [--no-doc]
+#                              [--threads T] [--pcap-messages N]
+#                              [--dpdk "MODE:FORMAT[+aead] ..."]
+#                              [--set SECTION.KEY=VALUE]... [--no-doc]
 #
 # a) socket path: sluiced with deploy/examples/loopback.conf, sluice-blast
 #    udp at each rate of --rates (0 = flat out), N messages each;
-# b) DPDK path: a capture of N messages made by sluice-blast pcap,
-#    replayed through net_pcap with deploy/examples/pcap.conf (lossless:
-#    ring_full = wait), so the rate is what sluiced + librdkafka + the
-#    broker sustain.
+# b) DPDK path: a capture of --pcap-messages messages made by sluice-blast
+#    pcap, replayed through net_pcap with deploy/examples/pcap.conf
+#    (lossless: ring_full = wait), so the rate is what sluiced + librdkafka
+#    + the broker sustain; once per item of --dpdk: MODE rtc (one
+#    run-to-completion lcore) or pipeline (1 receive + 1 worker lcore),
+#    FORMAT record or envelope (routing.default_format, one envelope
+#    bucket per partition), +aead: envelopes encrypted (encryption = auto,
+#    a key file made by sluice-keygen).
+# --set passes an override to every sluiced of the run (after the
+# scenario's own), for tuning studies.
 # Every scenario gets a fresh devbroker and sluiced. Counters come from
 # sluiced itself (SIGUSR1 "sluiced: stats" while running, "sluiced: final"
 # at exit), CPU time from /proc/PID/stat, kernel drops from the socket's
@@ -21,7 +29,10 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 BUILD_DIR [--messages N] [--rates \"R ...\"] [--threads T] [--no-doc]" >&2
+	echo "usage: $0 BUILD_DIR [--messages N] [--rates \"R ...\"] [--threads T]" >&2
+	echo "       [--pcap-messages N] [--dpdk \"MODE:FORMAT[+aead] ...\"]" >&2
+	echo "       [--set SECTION.KEY=VALUE]... [--no-doc]" >&2
+	echo "       MODE: rtc, pipeline; FORMAT: record, envelope" >&2
 	exit 2
 }
 
@@ -31,19 +42,27 @@ shift
 MESSAGES=1000000
 RATES="50000 100000 200000 400000 0"
 THREADS=1
+PCAP_MESSAGES=4000000
+DPDK="rtc:record rtc:envelope rtc:envelope+aead rtc:envelope rtc:envelope+aead pipeline:record pipeline:envelope pipeline:envelope+aead"
 UPDATE_DOC=1
+EXTRA_SETS=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--messages) [ $# -ge 2 ] || usage; MESSAGES=$2; shift 2 ;;
 	--rates) [ $# -ge 2 ] || usage; RATES=$2; shift 2 ;;
 	--threads) [ $# -ge 2 ] || usage; THREADS=$2; shift 2 ;;
+	--pcap-messages) [ $# -ge 2 ] || usage; PCAP_MESSAGES=$2; shift 2 ;;
+	--dpdk) [ $# -ge 2 ] || usage; DPDK=$2; shift 2 ;;
+	--set) [ $# -ge 2 ] || usage; EXTRA_SETS+=(--set "$2"); shift 2 ;;
 	--no-doc) UPDATE_DOC=0; shift ;;
 	*) usage ;;
 	esac
 done
 [[ $MESSAGES =~ ^[1-9][0-9]*$ ]] || usage
+[[ $PCAP_MESSAGES =~ ^[1-9][0-9]*$ ]] || usage
 [[ $THREADS =~ ^[1-9][0-9]*$ ]] || usage
 for r in $RATES; do [[ $r =~ ^[0-9]+$ ]] || usage; done
+for d in $DPDK; do [[ $d =~ ^(rtc|pipeline):(record|envelope|envelope\+aead)$ ]] || usage; done
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK="$BUILD/tests/perf/work/bench_ingest"
@@ -60,7 +79,8 @@ START_TIMEOUT=30
 SETTLE_TIMEOUT=120
 POLL=0.05
 
-for f in "$BUILD/sluiced" "$BUILD/tools/sluice-devbroker" "$BLAST"; do
+for f in "$BUILD/sluiced" "$BUILD/tools/sluice-devbroker" "$BLAST" \
+	"$BUILD/tools/sluice-keygen"; do
 	[ -x "$f" ] || { echo "bench_ingest: $f missing: build first" >&2; exit 1; }
 done
 [ -d "$CORPUS" ] || CORPUS=$SRC/../shared/corpus
@@ -87,6 +107,7 @@ cleanup() {
 	done
 	# EAL leaves its runtime directory behind; these are ours alone.
 	rm -rf /var/run/dpdk/bench_*_"$$"
+	[ -z "${PCAP_DIR:-}" ] || rm -rf "$PCAP_DIR"
 }
 trap cleanup EXIT
 
@@ -159,7 +180,7 @@ start_sluiced() {
 	SLUICED_LOG="$WORK/$name.sluiced.log"
 	"$BUILD/sluiced" --config "$conf" --set "kafka.brokers=$BROKERS" \
 		--set "eal.file_prefix=bench_${name}_$$" --set stats.interval=0 \
-		"$@" >"$SLUICED_LOG" 2>&1 &
+		"$@" "${EXTRA_SETS[@]}" >"$SLUICED_LOG" 2>&1 &
 	SLUICED_PID=$!
 	PIDS+=("$SLUICED_PID")
 }
@@ -305,47 +326,239 @@ udp_scenario() {
 probe_delivered() { stats_now; [ "$(field "$STATS" kafka_delivered)" -ge 1 ]; }
 
 # --- b) DPDK path ---------------------------------------------------------
+# A replay lasts a few seconds, so its clock must be read to within a few
+# ms, and the polling must not take CPU from sluiced on a 2-core machine:
+# the helpers below fork nothing. The log is read line by line from an
+# open descriptor, counters are taken apart with bash's regex matching,
+# the time is $EPOCHREALTIME, CPU times come from /proc with read, and
+# naps are read timeouts on a pipe that never delivers.
+DPDK_POLL=0.02
+mkfifo "$WORK/nap"
+exec {NAP_FD}<>"$WORK/nap"
+nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
+now_us() { NOW_US=${EPOCHREALTIME/./}; }
+# ticks_of PID: sets TICKS to user + system time of the process.
+ticks_of() {
+	local st
+	read -r -a st <"/proc/$1/stat"
+	TICKS=$((st[13] + st[14]))
+}
+# getf LINE NAME: sets REPLY to the value of NAME=... in LINE (0 if absent).
+getf() {
+	if [[ " $1 " =~ [[:space:]]$2=([0-9]+)[[:space:]] ]]; then
+		REPLY=${BASH_REMATCH[1]}
+	else
+		REPLY=0
+	fi
+}
+# drops_of LINE: sets REPLY to the sum of the drop_* counters but
+# drop_socket_full (see drops).
+drops_of() {
+	local w sum=0
+	for w in $1; do
+		[[ $w == drop_* && $w != drop_socket_full=* ]] && sum=$((sum + ${w#*=}))
+	done
+	REPLY=$sum
+}
+# next_line: sets LINE to the next whole line of sluiced's log; returns 1
+# when there is none yet (a line being written is kept for later).
+next_line() {
+	local l
+	if IFS= read -r -u "$LOG_FD" l; then
+		LINE=$PARTIAL$l
+		PARTIAL=
+		return 0
+	fi
+	PARTIAL+=$l
+	return 1
+}
+# wait_line GLOB SECONDS: reads the log until a line that matches GLOB
+# (set in LINE), checking every 2 ms; returns 1 on timeout or when
+# sluiced is gone.
+wait_line() {
+	local deadline=$((SECONDS + $2))
+	while :; do
+		while next_line; do
+			# shellcheck disable=SC2053 # GLOB is a pattern
+			[[ $LINE == $1 ]] && return 0
+		done
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		kill -0 "$SLUICED_PID" 2>/dev/null || return 1
+		nap 0.002
+	done
+}
+# settle_fast WANT_IN: settle (above) for the DPDK path, polling every
+# DPDK_POLL s. Sets T_LAST_US, CPU_LAST and BROKER_CPU_LAST.
+settle_fast() {
+	local want=$1 deadline=$((SECONDS + SETTLE_TIMEOUT))
+	local last_in=-1 last_del=-1 t cpu bcpu in del dropped
+	while :; do
+		now_us
+		t=$NOW_US
+		ticks_of "$SLUICED_PID"
+		cpu=$TICKS
+		ticks_of "$BROKER_PID"
+		bcpu=$TICKS
+		kill -USR1 "$SLUICED_PID"
+		wait_line "sluiced: stats *" 5 || die "sluiced did not answer SIGUSR1"
+		getf "$LINE" msg_in
+		in=$REPLY
+		getf "$LINE" kafka_delivered
+		del=$REPLY
+		drops_of "$LINE"
+		dropped=$REPLY
+		if [ "$del" != "$last_del" ]; then
+			T_LAST_US=$t CPU_LAST=$cpu BROKER_CPU_LAST=$bcpu
+			last_del=$del
+		fi
+		if [ "$in" -ge "$want" ] && [ "$in" = "$last_in" ] &&
+			[ $((del + dropped)) -ge "$in" ]; then
+			return 0
+		fi
+		last_in=$in
+		[ "$SECONDS" -lt "$deadline" ] || die "sluiced did not settle: $LINE"
+		nap "$DPDK_POLL"
+	done
+}
+
+DROWS=()
+# Sums and counts of msg/s and CPU per message per MODE:FORMAT, for the
+# encryption cost (a scenario may be listed several times, interleaved).
+declare -A RATE_SUM CPU_SUM RUNS
+
+# pcap_scenario MODE FORMAT: one replay of the capture ($PCAP, $PCAP_SENT
+# messages); FORMAT is record, envelope or envelope+aead.
 pcap_scenario() {
-	local name=pcap pcap="$WORK/bench.pcap" summary sent t0 cpu0 bcpu0 del sdrops
-	log "writing $MESSAGES messages to $pcap"
-	summary=$("$BLAST" pcap --out "$pcap" --corpus "$CORPUS" --count "$MESSAGES" \
-		--hosts "$PCAP_HOSTS" --sites "$PCAP_SITES" | tail -n 1) || die "sluice-blast pcap failed"
-	echo "$summary" >"$WORK/$name.blast.log"
-	sent=$(field "$summary" sent)
+	local mode=$1 format=$2 name="pcap_${1}_${2/+/_}" sets=() t0 cpu0 bcpu0
+	local del sdrops secs rate mbs cpu_m bcpu_m loss lcores enc envs raw envb
+	local per_env ratio
+	sets=(--set "port.pcap0.devargs=net_pcap0,rx_pcap=$PCAP,tx_pcap=/dev/null")
+	if [ "$mode" = pipeline ]; then
+		sets+=(--set dataplane.mode=pipeline --set dataplane.workers=1)
+		lcores="pipeline, 1 RX + 1 worker"
+	else
+		lcores="run-to-completion, 1"
+	fi
+	enc=-
+	case $format in
+	record)
+		sets+=(--set routing.default_format=record) ;;
+	envelope*)
+		sets+=(--set routing.default_format=envelope
+			--set "envelope.buckets=$PARTITIONS")
+		if [ "$format" = envelope+aead ]; then
+			sets+=(--set envelope.encryption=auto
+				--set "envelope.key_file=$WORK/keys")
+			enc=$AEAD_AUTO
+		fi ;;
+	esac
 	start_broker "$name"
-	start_sluiced "$name" "$SRC/deploy/examples/pcap.conf" \
-		--set "port.pcap0.devargs=net_pcap0,rx_pcap=$pcap,tx_pcap=/dev/null"
+	# The log exists before sluiced starts, so it can be opened at once.
+	: >"$WORK/$name.sluiced.log"
+	start_sluiced "$name" "$SRC/deploy/examples/pcap.conf" "${sets[@]}"
+	exec {LOG_FD}<"$SLUICED_LOG"
+	PARTIAL=
 	# Receiving starts right after the "listening" line: take the time,
 	# and the CPU spent so far (EAL and pool set-up) as the baseline.
-	wait_for "$START_TIMEOUT" grep -q "listening on" "$SLUICED_LOG" || die "sluiced did not start"
-	t0=$(now_ns)
-	cpu0=$(cpu_ticks "$SLUICED_PID")
-	bcpu0=$(cpu_ticks "$BROKER_PID")
-	settle "$sent"
+	wait_line "*listening on*" "$START_TIMEOUT" || die "sluiced did not start"
+	now_us
+	t0=$NOW_US
+	ticks_of "$SLUICED_PID"
+	cpu0=$TICKS
+	ticks_of "$BROKER_PID"
+	bcpu0=$TICKS
+	settle_fast "$PCAP_SENT"
+	exec {LOG_FD}<&-
 	stop_sluiced
 	stop_broker
 	del=$(field "$FINAL" kafka_delivered)
 	sdrops=$(drops "$FINAL")
-	if [ "$(field "$FINAL" msg_in)" -ne "$sent" ]; then
-		log "note: pcap: $sent messages in the capture, sluiced took in $(field "$FINAL" msg_in)"
+	if [ "$(field "$FINAL" msg_in)" -ne "$PCAP_SENT" ]; then
+		log "note: $name: $PCAP_SENT messages in the capture, sluiced took in $(field "$FINAL" msg_in)"
 	fi
-	row "DPDK, net_pcap replay" "-" "-" "$sent" "$del" "-" "$sdrops" \
-		"$(calc "%.6f" "($T_LAST - $t0) / 1e9")" "$(field "$FINAL" msg_bytes)" \
-		"$((CPU_LAST - cpu0))" "$((BROKER_CPU_LAST - bcpu0))"
-	rm -f "$pcap"
+	secs=$(calc "%.6f" "($T_LAST_US - $t0) / 1e6")
+	if [ "$del" -eq 0 ]; then
+		DROWS+=("| $lcores | $format | $enc | $PCAP_SENT | 0 | $sdrops | 100 | 0 | 0 | - | - | - | - | - |")
+		log "${DROWS[-1]}"
+		return
+	fi
+	loss=$(calc "%.2f" "($PCAP_SENT - $del) * 100 / $PCAP_SENT")
+	rate=$(calc "%.0f" "$del / $secs")
+	mbs=$(calc "%.1f" "$(field "$FINAL" msg_bytes) / $secs / 1e6")
+	cpu_m=$(calc "%.2f" "($CPU_LAST - $cpu0) / $HZ / $del * 1e6")
+	bcpu_m=$(calc "%.2f" "($BROKER_CPU_LAST - $bcpu0) / $HZ / $del * 1e6")
+	envs=$(field "$FINAL" env_sealed)
+	raw=$(field "$FINAL" env_raw_bytes)
+	envb=$(field "$FINAL" env_bytes)
+	if [ "$envs" -gt 0 ] && [ "$envb" -gt 0 ]; then
+		per_env=$(calc "%.0f" "$del / $envs")
+		ratio=$(calc "%.2f" "$raw / $envb")
+	else
+		envs=- per_env=- ratio=-
+	fi
+	RATE_SUM[$mode:$format]=$(calc "%.2f" "${RATE_SUM[$mode:$format]:-0} + $rate")
+	CPU_SUM[$mode:$format]=$(calc "%.4f" "${CPU_SUM[$mode:$format]:-0} + $cpu_m")
+	RUNS[$mode:$format]=$((${RUNS[$mode:$format]:-0} + 1))
+	DROWS+=("| $lcores | $format | $enc | $PCAP_SENT | $del | $sdrops | $loss | $rate | $mbs | $cpu_m | $bcpu_m | $envs | $per_env | $ratio |")
+	log "${DROWS[-1]}"
 }
 
 for r in $RATES; do
 	log "socket path, rate ${r/#0/flat out}, $MESSAGES messages"
 	udp_scenario "$r"
 done
-log "DPDK path, $MESSAGES messages"
-pcap_scenario
+if [ -n "$DPDK" ]; then
+	# In memory (tmpfs) where there is one: a capture read back from the
+	# disk puts block I/O into the receive lcore's time.
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		PCAP_DIR=$(mktemp -d /dev/shm/bench_ingest.XXXXXX)
+	else
+		PCAP_DIR=$(mktemp -d "$WORK/pcap.XXXXXX")
+	fi
+	PCAP="$PCAP_DIR/bench.pcap"
+	log "writing $PCAP_MESSAGES messages to $PCAP"
+	summary=$("$BLAST" pcap --out "$PCAP" --corpus "$CORPUS" --count "$PCAP_MESSAGES" \
+		--hosts "$PCAP_HOSTS" --sites "$PCAP_SITES" | tail -n 1) || die "sluice-blast pcap failed"
+	echo "$summary" >"$WORK/pcap.blast.log"
+	PCAP_SENT=$(field "$summary" sent)
+	"$BUILD/tools/sluice-keygen" --id 1 --file "$WORK/keys" >/dev/null ||
+		die "sluice-keygen failed"
+	# What encryption = auto picks (docs/envelope.md).
+	if grep -qw aes /proc/cpuinfo && grep -qw pclmulqdq /proc/cpuinfo; then
+		AEAD_AUTO=AES-256-GCM
+	else
+		AEAD_AUTO=XChaCha20-Poly1305
+	fi
+	for d in $DPDK; do
+		log "DPDK path, ${d%%:*}, ${d#*:}, $PCAP_SENT messages"
+		pcap_scenario "${d%%:*}" "${d#*:}"
+	done
+	rm -rf "$PCAP_DIR"
+	PCAP_DIR=
+fi
 
 HEADER="| scenario | target msg/s | offered msg/s | sent | delivered | kernel drops | sluiced drops | loss % | msg/s | MB/s | sluiced CPU s / M msgs | broker CPU s / M msgs |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-TABLE=$(printf '%s\n' "$HEADER" "${ROWS[@]}")
-printf '%s\n' "$TABLE"
+DHEADER="| lcores | format | encryption | messages | delivered | sluiced drops | loss % | msg/s | MB/s | sluiced CPU s / M msgs | broker CPU s / M msgs | envelopes | msgs / envelope | ratio |
+|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+TABLE=
+[ "${#ROWS[@]}" -gt 0 ] && TABLE=$(printf '%s\n' "$HEADER" "${ROWS[@]}")
+DTABLE=
+[ "${#DROWS[@]}" -gt 0 ] && DTABLE=$(printf '%s\n' "$DHEADER" "${DROWS[@]}")
+# The cost of encryption: throughput lost, and CPU per message added,
+# from the means of the runs of each.
+COST=()
+for m in rtc pipeline; do
+	p=$m:envelope e=$m:envelope+aead
+	if [ -n "${RUNS[$p]:-}" ] && [ -n "${RUNS[$e]:-}" ]; then
+		COST+=("- $m: encryption ($AEAD_AUTO) costs $(calc "%.1f" \
+			"(1 - ${RATE_SUM[$e]} / ${RUNS[$e]} / (${RATE_SUM[$p]} / ${RUNS[$p]})) * 100") % of msg/s and adds $(calc "%.1f" \
+			"(${CPU_SUM[$e]} / ${RUNS[$e]} / (${CPU_SUM[$p]} / ${RUNS[$p]}) - 1) * 100") % sluiced CPU per message (means of ${RUNS[$p]} and ${RUNS[$e]} runs)")
+	fi
+done
+[ -n "$TABLE" ] && printf '%s\n\n' "$TABLE"
+[ -n "$DTABLE" ] && printf '%s\n\n' "$DTABLE"
+[ "${#COST[@]}" -gt 0 ] && printf '%s\n' "${COST[@]}"
 
 read -r BUSY1 TOTAL1 < <(cpu_jiffies)
 MACHINE_BUSY=$(calc "%.0f" "($BUSY1 - $BUSY0) * 100 / ($TOTAL1 - $TOTAL0)")
@@ -362,12 +575,27 @@ if [ "$UPDATE_DOC" -eq 1 ]; then
 		echo "the run (ours and anything else running on the machine)."
 		echo "Command:"
 		echo
-		echo "    tests/perf/bench_ingest.sh BUILD_DIR --messages $MESSAGES --rates \"$RATES\" --threads $THREADS"
+		echo "    tests/perf/bench_ingest.sh BUILD_DIR --messages $MESSAGES --rates \"$RATES\" --threads $THREADS \\"
+		echo "        --pcap-messages $PCAP_MESSAGES --dpdk \"$DPDK\"${EXTRA_SETS[*]:+ ${EXTRA_SETS[*]}}"
 		echo
-		echo "$(nproc) cores shared by everything: sluiced (1 run-to-completion lcore, its main"
+		echo "$(nproc) cores shared by everything: sluiced (its data-plane lcores, its main"
 		echo "thread and librdkafka's threads), sluice-devbroker and sluice-blast."
-		echo
-		printf '%s\n' "$TABLE"
+		if [ -n "$TABLE" ]; then
+			echo
+			echo "Socket path:"
+			echo
+			printf '%s\n' "$TABLE"
+		fi
+		if [ -n "$DTABLE" ]; then
+			echo
+			echo "DPDK path (net_pcap replay, acks=all, $PARTITIONS partitions):"
+			echo
+			printf '%s\n' "$DTABLE"
+		fi
+		if [ "${#COST[@]}" -gt 0 ]; then
+			echo
+			printf '%s\n' "${COST[@]}"
+		fi
 	} >"$WORK/results.md"
 	/usr/bin/python3 - "$DOC" "$WORK/results.md" <<'PY'
 import re, sys

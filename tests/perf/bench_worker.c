@@ -1,11 +1,12 @@
 /* bench_worker.c: the worker path alone, without a NIC and without Kafka
  * (not a test; results in docs/benchmarks.md).
  *
- * usage: bench_worker [--corpus DIR] [--seconds S] [--messages N]
+ * usage: bench_worker [--corpus DIR] [--seconds S] [--rounds R]
+ *                     [--messages N]
  *                     [--hosts H] [--sites S] [--buckets B]
  *                     [--batch-bytes N] [--linger-us U]
- *                     [--cases none,aes256gcm,xchacha20] [--lz4 PATH|--no-lz4]
- *                     [--raw-out FILE]
+ *                     [--cases none,aes256gcm,xchacha20]
+ *                     [--lz4 PATH | --no-lz4-cli | --no-lz4] [--raw-out FILE]
  *
  * Every corpus line is wrapped as sluice-blast wraps it (RFC 5424, the
  * sl@32473 structured data, hosts site<S>-host<H>, sl_blast_gen.c itself)
@@ -15,29 +16,54 @@
  * mempool as a receive stage does, and each mbuf goes through the steps
  * sl_worker_handle() takes for an envelope route: sl_syslog_parse,
  * sl_route_message (a default router, topic "logs", format envelope),
- * sl_source_get, the batcher (sl_batcher_* and sl_envelope_put, as
- * batch_message() in dataplane/sl_worker.c), sl_envelope_seal when a batch
- * is full or has lingered, the counters, and rte_pktmbuf_free. The
- * worker's functions are static there and sl_worker_handle needs a Kafka
- * producer, so the steps are replicated here, same functions in the same
- * order; only the hand-over of a sealed envelope to librdkafka is replaced
- * by freeing it (its delivery report would free it in sluiced).
+ * sl_source_get, the batcher (sl_batcher_find/open, sl_batch_full_for,
+ * sl_batch_add, as batch_message() in dataplane/sl_worker.c), sl_batch_seal
+ * when a batch is full or has lingered, the counters, and
+ * rte_pktmbuf_free. sl_worker_handle needs a Kafka producer and the
+ * worker's glue is static there, so the glue is replicated here: the same
+ * functions in the same order; only the hand-over of a sealed envelope to
+ * librdkafka is replaced by freeing it (its delivery report would free it
+ * in sluiced).
  *
  * The replay (mbuf allocation and copy) and the worker steps are timed
  * apart with the TSC, per burst: "worker" rates are what one worker lcore
  * does, "replay + worker" what one run-to-completion lcore would do with
- * a receive stage as cheap as a memcpy. Each case runs for --seconds
- * after one untimed pass, for: no encryption, AES-256-GCM (where the CPU
- * has AES-NI) and XChaCha20-Poly1305.
+ * a receive stage as cheap as a memcpy. Each case (no encryption,
+ * AES-256-GCM where the CPU has AES-NI, XChaCha20-Poly1305) has its own
+ * worker, warmed up by one untimed pass; then the cases take turns.
  *
- * Next to it: the record areas the worker sealed (one pass, no
- * encryption) are compressed with LZ4_compress_fast (acceleration 1, as
- * the envelope does), and written to a file on which the real lz4 command
- * line tool runs its benchmark (`lz4 -b1`, the fastest of its runs, and
- * `lz4 -b1 -B65536`, 64 KiB blocks like the envelopes).
+ * Envelopes are sealed when full (batch_bytes, batch_messages) or when
+ * their first message is --linger-us old (default 5000, sluiced's), as
+ * sl_worker_poll() checks before each burst; at these rates the linger
+ * seals many batches before they are full, as it would in sluiced.
+ *
+ * Next to it: the record areas the worker seals on one pass without
+ * linger (so full batch_bytes batches, no encryption) are compressed with
+ * LZ4_compress_fast (acceleration 1, as the envelope does), and written
+ * to a file on which the real lz4 command line tool runs its benchmark
+ * (`lz4 -b1`, default 4 MiB blocks, and `lz4 -b1 -B65536`, 64 KiB blocks
+ * like the envelopes; lz4 reports the fastest of its runs).
  *
  * MB are 10^6 bytes. Message bytes are the syslog messages (msg_bytes),
- * record bytes the envelope record areas (32 bytes + message each). */
+ * record bytes the envelope record areas (32 bytes + message each).
+ *
+ * Options (defaults: sluiced's, and the senders of bench_ingest.sh):
+ *   --corpus DIR         the log lines, every *.log (default $SL_CORPUS)
+ *   --seconds S          timed seconds per case (3)
+ *   --rounds R           the cases and LZ4 take turns, R times each for
+ *                        S / R seconds (3), so a change of load on a
+ *                        shared machine does not skew one case
+ *   --messages N         messages in the replayed set (65536)
+ *   --hosts H, --sites S simulated senders (1024 in 16 sites)
+ *   --buckets B, --batch-bytes N, --linger-us U
+ *                        [envelope] buckets (64), batch_bytes (65536)
+ *                        and linger (5000 us)
+ *   --cases LIST         the encryption cases, in order; the first is the
+ *                        base of the encryption cost and of the LZ4 ratio
+ *   --lz4 PATH           the lz4 command (lz4); --no-lz4-cli skips it,
+ *                        --no-lz4 skips every LZ4 run (to profile the
+ *                        worker alone)
+ *   --raw-out FILE       keep the record areas given to lz4 in FILE */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -79,16 +105,19 @@
 #define BENCH_BATCH_MSGS 10000u   /* [envelope] batch_messages default */
 #define BENCH_MAX_SOURCES 65536u  /* [dataplane] max_sources default */
 #define BENCH_MAX_CASES  3
+#define BENCH_NO_LINGER_US 10000000u  /* [envelope] linger maximum, 10 s */
 
 struct bench_opts {
 	const char *corpus;
 	double seconds;
+	unsigned rounds;
 	unsigned messages;
 	unsigned hosts;
 	unsigned sites;
 	unsigned buckets;
 	size_t batch_bytes;
 	unsigned linger_us;
+	int lz4;                   /* compare with LZ4 (0: the worker only) */
 	const char *lz4_cli;       /* NULL: do not run the command line tool */
 	const char *raw_out;       /* NULL: a temporary file, removed */
 	unsigned n_cases;
@@ -339,38 +368,22 @@ sources_text(struct bench_worker *w, const struct sl_envelope_ack *ack)
 static void
 seal(struct bench_worker *w, struct sl_batch *t)
 {
-	size_t bound = sl_envelope_sealed_bound(t->len), len;
 	struct sl_envelope_ack *ack;
-	uint8_t *out;
+	uint8_t *payload;
 	char err[256];
-	uint32_t i;
+	size_t len;
 
-	out = malloc(bound);
-	ack = malloc(sizeof(*ack) + t->n_srcs * sizeof(ack->srcs[0]));
-	if (out == NULL || ack == NULL)
-		die("out of memory");
-	ack->tag.partition_hash = t->bucket;
-	ack->tag.kind = SL_ACK_ENVELOPE;
-	ack->owner = 0;
-	ack->count = t->count;
-	ack->n_srcs = t->n_srcs;
-	for (i = 0; i < t->n_srcs; i++) {
-		ack->srcs[i].src = t->srcs[i].src;
-		ack->srcs[i].n = t->srcs[i].n;
-	}
 	if (w->capture != NULL)
 		capture_area(w->capture, t->raw, t->len);
-	len = sl_envelope_seal(w->encoder, t->raw, t->len, t->count,
-			       t->first_rx_ns, t->last_rx_ns, out, bound,
-			       err, sizeof(err));
-	if (len == 0)
+	if (sl_batch_seal(t, w->encoder, 0, &payload, &len, &ack, err,
+			  sizeof(err)) != 0)
 		die("envelope of %u messages not sealed: %s", t->count, err);
 	SL_STAT_ADD(w->stats, env_raw_bytes, t->len);
 	sources_text(w, ack);
 	sl_batcher_close(w->batcher, t);
 	w->env_count++;
 	w->env_bytes += len;
-	free(out);
+	free(payload);
 	free(ack);
 }
 
@@ -382,7 +395,6 @@ batch_message(struct bench_worker *w, const char *topic, const uint8_t *data,
 	struct sl_batcher *b = w->batcher;
 	uint32_t bucket = sl_batcher_bucket(b, meta->src_hash);
 	struct sl_batch *t = sl_batcher_find(b, topic, bucket);
-	struct sl_envelope_rec rec;
 
 	if (t != NULL && sl_batch_full_for(b, t, len)) {
 		seal(w, t);
@@ -397,12 +409,7 @@ batch_message(struct bench_worker *w, const char *topic, const uint8_t *data,
 		if (t == NULL)
 			die("no batch slot");
 	}
-	rec.rx_ns = meta->rx_ns;
-	rec.family = meta->src.family == AF_INET6 ? 6 : 4;
-	rec.port = meta->src.port;
-	memcpy(rec.addr, meta->src.ip, sizeof(rec.addr));
-	sl_envelope_put(t->raw, &t->len, &rec, data, len);
-	if (sl_batch_account(b, t, src, meta->rx_ns))
+	if (sl_batch_add(b, t, meta, src, data, len))
 		seal(w, t);
 }
 
@@ -496,14 +503,11 @@ make_encoder(enum sl_envelope_aead aead)
 	return enc;
 }
 
-/* Runs one case: a fresh worker (sources, batcher, encoder), one untimed
- * pass (and the capture pass when capture is set), then passes until
- * o->seconds of wall time went by. */
+/* Sets up a fresh worker: source table, batcher (linger_us), encoder. */
 static void
-run_case(const struct bench_opts *o, struct rte_mempool *mp,
-	 struct sl_router *router, const struct bench_set *s,
-	 enum sl_envelope_aead aead, struct bench_areas *capture,
-	 struct bench_result *r)
+worker_init(struct bench_worker *w, const struct bench_opts *o,
+	    struct sl_router *router, enum sl_envelope_aead aead,
+	    unsigned linger_us)
 {
 	static unsigned n_tables;
 	struct sl_batcher_params bp = {
@@ -512,63 +516,87 @@ run_case(const struct bench_opts *o, struct rte_mempool *mp,
 		.batch_bytes = o->batch_bytes,
 		.batch_messages = BENCH_BATCH_MSGS,
 		.max_message = BENCH_MAX_MSG,
-		.linger_us = o->linger_us,
+		.linger_us = linger_us,
 		.socket = (int)rte_socket_id(),
 	};
-	struct bench_worker w = {
+	char name[32];
+
+	*w = (struct bench_worker){
 		.max_message = BENCH_MAX_MSG,
 		.router = router,
 		.stats = sl_stats_self(),
 	};
-	struct sl_lcore_stats before;
-	uint64_t replay_tsc = 0, worker_tsc = 0, e0, b0;
-	char name[32];
-	double t0;
-
 	snprintf(name, sizeof(name), "bench_src_%u", n_tables++);
-	w.sources = sl_source_table_create(name, BENCH_MAX_SOURCES,
-					   (int)rte_socket_id(), 0);
-	w.batcher = sl_batcher_create(&bp);
-	w.scratch = xmalloc(BENCH_MAX_MSG);
-	if (w.sources == NULL || w.batcher == NULL)
+	w->sources = sl_source_table_create(name, BENCH_MAX_SOURCES,
+					    (int)rte_socket_id(), 0);
+	w->batcher = sl_batcher_create(&bp);
+	w->scratch = xmalloc(BENCH_MAX_MSG);
+	if (w->sources == NULL || w->batcher == NULL)
 		die("cannot create the worker's tables");
-	w.encoder = make_encoder(aead);
+	w->encoder = make_encoder(aead);
+}
 
-	run_pass(&w, mp, s, &replay_tsc, &worker_tsc);
-	if (capture != NULL) {
-		w.capture = capture;
-		run_pass(&w, mp, s, &replay_tsc, &worker_tsc);
-		w.capture = NULL;
-	}
-	replay_tsc = worker_tsc = 0;
-	before = *w.stats;
-	e0 = w.env_count;
-	b0 = w.env_bytes;
-	t0 = now_s();
-	do
-		run_pass(&w, mp, s, &replay_tsc, &worker_tsc);
-	while (now_s() - t0 < o->seconds);
-
-	r->aead = sl_envelope_encoder_aead(w.encoder);
-	r->msgs = w.stats->msg_in - before.msg_in;
-	r->msg_bytes = w.stats->msg_bytes - before.msg_bytes;
-	r->rec_bytes = r->msg_bytes + (uint64_t)SL_ENVELOPE_REC_HDR * r->msgs;
-	r->env_raw = w.stats->env_raw_bytes - before.env_raw_bytes;
-	r->env_count = w.env_count - e0;
-	r->env_bytes = w.env_bytes - b0;
-	r->worker_s = (double)worker_tsc / (double)rte_get_tsc_hz();
-	r->replay_s = (double)replay_tsc / (double)rte_get_tsc_hz();
-	if (r->msgs != (uint64_t)s->n * (r->msgs / s->n) || r->msgs == 0)
-		die("case %s: %" PRIu64 " messages handled, not a multiple of %u"
-		    " (dropped?)", aead_name(aead), r->msgs, s->n);
-
+static void
+worker_fini(struct bench_worker *w)
+{
 	/* Open batches are the worker's business at shutdown, not here. */
-	while (w.batcher->oldest != NULL)
-		sl_batcher_close(w.batcher, w.batcher->oldest);
-	sl_batcher_free(w.batcher);
-	sl_source_table_free(w.sources);
-	sl_envelope_encoder_free(w.encoder);
-	free(w.scratch);
+	while (w->batcher->oldest != NULL)
+		sl_batcher_close(w->batcher, w->batcher->oldest);
+	sl_batcher_free(w->batcher);
+	sl_source_table_free(w->sources);
+	sl_envelope_encoder_free(w->encoder);
+	free(w->scratch);
+}
+
+/* Runs passes of case w over the set for seconds of wall time and adds
+ * what they did to *r. The counters are the lcore's, shared by every
+ * case, so each segment counts its own differences. */
+static void
+run_segment(struct bench_worker *w, struct rte_mempool *mp,
+	    const struct bench_set *s, double seconds, struct bench_result *r)
+{
+	struct sl_lcore_stats before = *w->stats;
+	uint64_t replay_tsc = 0, worker_tsc = 0, msgs, e0 = w->env_count;
+	uint64_t b0 = w->env_bytes;
+	double t0 = now_s();
+
+	do
+		run_pass(w, mp, s, &replay_tsc, &worker_tsc);
+	while (now_s() - t0 < seconds);
+	msgs = w->stats->msg_in - before.msg_in;
+	if (msgs == 0 || msgs % s->n != 0)
+		die("%" PRIu64 " messages handled, not a multiple of %u (dropped?)",
+		    msgs, s->n);
+	r->aead = sl_envelope_encoder_aead(w->encoder);
+	r->msgs += msgs;
+	r->msg_bytes += w->stats->msg_bytes - before.msg_bytes;
+	r->rec_bytes += w->stats->msg_bytes - before.msg_bytes +
+			(uint64_t)SL_ENVELOPE_REC_HDR * msgs;
+	r->env_raw += w->stats->env_raw_bytes - before.env_raw_bytes;
+	r->env_count += w->env_count - e0;
+	r->env_bytes += w->env_bytes - b0;
+	r->worker_s += (double)worker_tsc / (double)rte_get_tsc_hz();
+	r->replay_s += (double)replay_tsc / (double)rte_get_tsc_hz();
+}
+
+/* Captures the record areas the worker seals on one pass over the set
+ * (after a pass to reach the steady state), with no linger, so every
+ * area is a full batch_bytes batch: the bytes the LZ4 runs compress. */
+static void
+capture_areas(const struct bench_opts *o, struct rte_mempool *mp,
+	      struct sl_router *router, const struct bench_set *s,
+	      struct bench_areas *areas)
+{
+	struct bench_worker w;
+	uint64_t replay_tsc = 0, worker_tsc = 0;
+
+	worker_init(&w, o, router, SL_AEAD_NONE, BENCH_NO_LINGER_US);
+	run_pass(&w, mp, s, &replay_tsc, &worker_tsc);
+	w.capture = areas;
+	run_pass(&w, mp, s, &replay_tsc, &worker_tsc);
+	worker_fini(&w);
+	if (areas->n == 0)
+		die("no record area sealed: the message set is too small");
 }
 
 static void
@@ -586,39 +614,31 @@ print_result(const struct bench_result *r)
 }
 
 /* LZ4_compress_fast, acceleration 1, over the captured areas for
- * o->seconds. Returns MB/s of input. */
-static double
-bench_lz4(const struct bench_areas *a, double seconds, double *ratio)
+ * seconds; adds input and output bytes and the time to *in, *out, *secs. */
+static void
+bench_lz4(const struct bench_areas *a, double seconds, char *buf,
+	  size_t buf_cap, uint64_t *in, uint64_t *out, double *secs)
 {
-	size_t out_cap = (size_t)LZ4_compressBound((int)BENCH_MAX_MSG * 1024);
-	uint64_t in = 0, out = 0;
-	char *buf;
 	double t0 = now_s(), t;
 	size_t i;
 	int c;
 
-	for (i = 0; i < a->n; i++)
-		if ((size_t)LZ4_compressBound((int)a->len[i]) > out_cap)
-			out_cap = (size_t)LZ4_compressBound((int)a->len[i]);
-	buf = xmalloc(out_cap);
 	do {
 		for (i = 0; i < a->n; i++) {
 			c = LZ4_compress_fast((const char *)a->raw + a->off[i], buf,
-					      (int)a->len[i], (int)out_cap, 1);
+					      (int)a->len[i], (int)buf_cap, 1);
 			if (c <= 0)
 				die("LZ4_compress_fast failed");
-			in += a->len[i];
-			out += (uint64_t)c;
+			*in += a->len[i];
+			*out += (uint64_t)c;
 		}
 		t = now_s() - t0;
 	} while (t < seconds);
-	free(buf);
-	*ratio = (double)in / (double)out;
-	return (double)in / t / 1e6;
+	*secs += t;
 }
 
 /* Runs `lz4 -b1 -i<seconds> [extra] file` and returns the compression
- * MB/s of its final line (" 1#file : IN -> OUT (RATIO), C MB/s , D MB/s"),
+ * MB/s of its result ("=-file : IN -> OUT (RATIO), C MB/s , D MB/s"),
  * or -1 when it cannot be run or its output is not understood. */
 static double
 lz4_cli(const char *lz4, const char *file, unsigned seconds, const char *extra,
@@ -673,12 +693,13 @@ lz4_cli(const char *lz4, const char *file, unsigned seconds, const char *extra,
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -1;
-	/* Progress is redrawn with CR; the last " 1#" segment is final. */
+	/* Progress is redrawn with CR, each time with the fastest run so
+	 * far; the last segment with both speeds is the result. */
 	for (line = strtok_r(out, "\r\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\r\n", &save)) {
-		const char *p = strstr(line, "1#");
+		const char *p = strrchr(line, ':');
 
-		if (p == NULL || (p = strchr(p, ':')) == NULL)
+		if (p == NULL)
 			continue;
 		if (sscanf(p, ": %*u -> %*u (%lf),%lf MB/s ,%lf MB/s", &rr, &cs,
 			   &ds) == 3) {
@@ -704,11 +725,13 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: bench_worker [--corpus DIR] [--seconds S] [--messages N]\n"
+		"usage: bench_worker [--corpus DIR] [--seconds S] [--rounds R]\n"
+		"                    [--messages N]\n"
 		"                    [--hosts H] [--sites S] [--buckets B]\n"
 		"                    [--batch-bytes N] [--linger-us U]\n"
 		"                    [--cases none,aes256gcm,xchacha20]\n"
-		"                    [--lz4 PATH | --no-lz4] [--raw-out FILE]\n");
+		"                    [--lz4 PATH | --no-lz4-cli | --no-lz4]\n"
+		"                    [--raw-out FILE]\n");
 	exit(2);
 }
 
@@ -757,6 +780,7 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 	static const struct option longopts[] = {
 		{ "corpus", required_argument, NULL, 'c' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "rounds", required_argument, NULL, 'r' },
 		{ "messages", required_argument, NULL, 'n' },
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "sites", required_argument, NULL, 'S' },
@@ -766,6 +790,7 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 		{ "cases", required_argument, NULL, 'C' },
 		{ "lz4", required_argument, NULL, 'z' },
 		{ "no-lz4", no_argument, NULL, 'Z' },
+		{ "no-lz4-cli", no_argument, NULL, 'L' },
 		{ "raw-out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -775,12 +800,14 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 	*o = (struct bench_opts){
 		.corpus = getenv("SL_CORPUS"),
 		.seconds = 3.0,
+		.rounds = 3,
 		.messages = 65536,
 		.hosts = 1024,
 		.sites = 16,
 		.buckets = 64,
 		.batch_bytes = 65536,
 		.linger_us = 5000,
+		.lz4 = 1,
 		.lz4_cli = "lz4",
 		.n_cases = 3,
 		.cases = { SL_AEAD_NONE, SL_AEAD_AES256GCM, SL_AEAD_XCHACHA20 },
@@ -796,6 +823,9 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 			if (errno != 0 || end == optarg || *end != '\0' ||
 			    !(o->seconds > 0 && o->seconds <= 600))
 				usage();
+			break;
+		case 'r':
+			o->rounds = (unsigned)num_arg(optarg, 1, 100);
 			break;
 		case 'n':
 			o->messages = (unsigned)num_arg(optarg, 1, 1u << 24);
@@ -822,6 +852,9 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 			o->lz4_cli = optarg;
 			break;
 		case 'Z':
+			o->lz4 = 0;
+			break;
+		case 'L':
 			o->lz4_cli = NULL;
 			break;
 		case 'o':
@@ -840,15 +873,19 @@ main(int argc, char **argv)
 {
 	struct bench_areas areas = { 0 };
 	struct bench_result res[BENCH_MAX_CASES];
+	struct bench_worker workers[BENCH_MAX_CASES];
+	int usable[BENCH_MAX_CASES];
 	struct bench_opts o;
 	struct bench_set set = { 0 };
 	struct sl_router *router;
 	struct rte_mempool *mp;
-	char tmp[] = "/tmp/bench_worker.XXXXXX";
+	char tmp[] = "/tmp/bench_worker.XXXXXX", *lz4_buf = NULL;
 	const char *raw_path;
-	double lz4_mbs, lz4_ratio, cli_mbs = -1, cli_ratio = 0, cli64_mbs = -1;
-	double cli64_ratio = 0, base_rec = 0, base_msgs = 0;
-	unsigned i, lz4_secs;
+	double lz4_secs = 0, cli_mbs = -1, cli_ratio = 0, cli64_mbs = -1;
+	double cli64_ratio = 0, base_rec = 0, base_msgs = 0, slice, lz4_mbs;
+	uint64_t lz4_in = 0, lz4_out = 0;
+	size_t lz4_cap = 0;
+	unsigned i, r, cli_secs;
 	int fd;
 
 	parse_args(argc, argv, &o);
@@ -869,42 +906,72 @@ main(int argc, char **argv)
 	       "%.1f MB, %.1f bytes on average\n", set.n, o.hosts, o.sites,
 	       (double)set.bytes / 1e6, (double)set.bytes / set.n);
 	printf("envelope: buckets %u, batch_bytes %zu, batch_messages %u, "
-	       "linger %u us; %.1f s per case, 1 lcore, TSC %" PRIu64 " Hz\n",
-	       o.buckets, o.batch_bytes, BENCH_BATCH_MSGS, o.linger_us,
-	       o.seconds, rte_get_tsc_hz());
+	       "linger %u us; %.1f s per case in %u rounds, 1 lcore, "
+	       "TSC %" PRIu64 " Hz\n", o.buckets, o.batch_bytes,
+	       BENCH_BATCH_MSGS, o.linger_us, o.seconds, o.rounds,
+	       rte_get_tsc_hz());
+	if (o.lz4) {
+		capture_areas(&o, mp, router, &set, &areas);
+		for (i = 0; i < areas.n; i++)
+			if ((size_t)LZ4_compressBound((int)areas.len[i]) > lz4_cap)
+				lz4_cap = (size_t)LZ4_compressBound((int)areas.len[i]);
+		lz4_buf = xmalloc(lz4_cap);
+	}
+	/* Every case has its own worker, warmed up by one pass; the cases
+	 * (and LZ4) then take turns, so a change of load on a shared
+	 * machine spreads over all of them instead of skewing one. */
+	memset(res, 0, sizeof(res));
+	for (i = 0; i < o.n_cases; i++) {
+		usable[i] = o.cases[i] != SL_AEAD_AES256GCM ||
+			    crypto_aead_aes256gcm_is_available();
+		if (!usable[i])
+			continue;
+		worker_init(&workers[i], &o, router, o.cases[i], o.linger_us);
+		run_segment(&workers[i], mp, &set, 0, &res[i]);
+	}
+	memset(res, 0, sizeof(res));
+	slice = o.seconds / o.rounds;
+	for (r = 0; r < o.rounds; r++) {
+		for (i = 0; i < o.n_cases; i++)
+			if (usable[i])
+				run_segment(&workers[i], mp, &set, slice, &res[i]);
+		if (o.lz4)
+			bench_lz4(&areas, slice, lz4_buf, lz4_cap, &lz4_in,
+				  &lz4_out, &lz4_secs);
+	}
+
 	printf("%-10s %11s %9s %11s %13s %9s %8s %7s\n", "aead", "msgs/s",
 	       "msg MB/s", "record MB/s", "+replay msg/s", "msgs/env",
 	       "raw/env", "ratio");
 	for (i = 0; i < o.n_cases; i++) {
-		if (o.cases[i] == SL_AEAD_AES256GCM &&
-		    !crypto_aead_aes256gcm_is_available()) {
+		if (usable[i])
+			print_result(&res[i]);
+		else
 			printf("%-10s not available on this CPU (no AES-NI)\n",
-			       "aes256gcm");
-			res[i].msgs = 0;
-			continue;
-		}
-		run_case(&o, mp, router, &set, o.cases[i],
-			 i == 0 ? &areas : NULL, &res[i]);
-		print_result(&res[i]);
-		fflush(stdout);
+			       aead_name(o.cases[i]));
 	}
-	if (res[0].msgs > 0) {
+	if (usable[0]) {
 		base_msgs = (double)res[0].msgs / res[0].worker_s;
 		base_rec = (double)res[0].rec_bytes / res[0].worker_s / 1e6;
 		for (i = 1; i < o.n_cases; i++)
-			if (res[i].msgs > 0)
+			if (usable[i])
 				printf("cost of %s over %s: %.1f %% of msgs/s\n",
 				       aead_name(res[i].aead), aead_name(res[0].aead),
 				       100.0 * (1.0 - (double)res[i].msgs /
 						res[i].worker_s / base_msgs));
 	}
+	for (i = 0; i < o.n_cases; i++)
+		if (usable[i])
+			worker_fini(&workers[i]);
+	if (!o.lz4)
+		goto out;
 
-	lz4_mbs = bench_lz4(&areas, o.seconds, &lz4_ratio);
-	printf("record areas of one pass (%s): %zu, %.1f MB, %.0f bytes on "
-	       "average\n", aead_name(o.cases[0]), areas.n,
-	       (double)areas.used / 1e6, (double)areas.used / (double)areas.n);
+	lz4_mbs = (double)lz4_in / lz4_secs / 1e6;
+	printf("record areas of one pass without linger: %zu, %.1f MB, "
+	       "%.0f bytes on average\n", areas.n, (double)areas.used / 1e6,
+	       (double)areas.used / (double)areas.n);
 	printf("LZ4_compress_fast (acceleration 1) on them: %.1f MB/s, ratio %.3f\n",
-	       lz4_mbs, lz4_ratio);
+	       lz4_mbs, (double)lz4_in / (double)lz4_out);
 	if (o.lz4_cli != NULL) {
 		if (o.raw_out != NULL) {
 			raw_path = o.raw_out;
@@ -916,9 +983,9 @@ main(int argc, char **argv)
 			raw_path = tmp;
 		}
 		write_areas(&areas, raw_path);
-		lz4_secs = o.seconds < 1 ? 1 : (unsigned)(o.seconds + 0.5);
-		cli_mbs = lz4_cli(o.lz4_cli, raw_path, lz4_secs, NULL, &cli_ratio);
-		cli64_mbs = lz4_cli(o.lz4_cli, raw_path, lz4_secs, "-B65536",
+		cli_secs = o.seconds < 1 ? 1 : (unsigned)(o.seconds + 0.5);
+		cli_mbs = lz4_cli(o.lz4_cli, raw_path, cli_secs, NULL, &cli_ratio);
+		cli64_mbs = lz4_cli(o.lz4_cli, raw_path, cli_secs, "-B65536",
 				    &cli64_ratio);
 		if (o.raw_out == NULL)
 			unlink(raw_path);
@@ -930,13 +997,15 @@ main(int argc, char **argv)
 		printf("%s -b1 -B65536 on the same bytes: %.1f MB/s, ratio %.3f\n",
 		       o.lz4_cli, cli64_mbs, cli64_ratio);
 	}
-	if (res[0].msgs > 0) {
+	if (usable[0]) {
 		printf("worker (%s) record MB/s / LZ4_compress_fast MB/s: %.1f %%\n",
 		       aead_name(res[0].aead), 100.0 * base_rec / lz4_mbs);
 		if (cli_mbs > 0)
 			printf("worker (%s) record MB/s / lz4 -b1 MB/s: %.1f %%\n",
 			       aead_name(res[0].aead), 100.0 * base_rec / cli_mbs);
 	}
+out:
+	free(lz4_buf);
 	free(areas.raw);
 	free(areas.off);
 	free(areas.len);
