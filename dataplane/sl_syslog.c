@@ -464,6 +464,17 @@ sl_utf8_valid(const uint8_t *buf, uint32_t len)
 		uint64_t w;
 		uint8_t c = buf[i];
 
+		/* ASCII runs, the common case, 32 then 8 bytes at a time: the
+		 * compiler turns the 32-byte test into one vector compare. */
+		if (len - i >= 32) {
+			uint64_t x[4];
+
+			memcpy(x, buf + i, sizeof(x));
+			if (((x[0] | x[1] | x[2] | x[3]) & 0x8080808080808080ull) == 0) {
+				i += 32;
+				continue;
+			}
+		}
 		if (len - i >= 8) {
 			memcpy(&w, buf + i, sizeof(w));
 			if ((w & 0x8080808080808080ull) == 0) {
