@@ -197,6 +197,57 @@ sl_batch_add(const struct sl_batcher *b, struct sl_batch *t,
 }
 
 int
+sl_batcher_put(struct sl_batcher *b, const char *topic,
+	       const struct sl_meta *meta, struct sl_source *src,
+	       const uint8_t *data, uint32_t len, uint64_t now_tsc,
+	       sl_batch_seal_fn seal, void *ctx)
+{
+	uint32_t bucket = sl_batcher_bucket(b, meta->src_hash);
+	struct sl_batch *t = sl_batcher_find(b, topic, bucket);
+
+	if (t != NULL && sl_batch_full_for(b, t, len)) {
+		if (seal(ctx, t) != 0)
+			return -1;
+		t = NULL;
+	}
+	if (t == NULL) {
+		t = sl_batcher_open(b, topic, bucket, now_tsc);
+		/* Every batch slot is open: the oldest makes room. */
+		if (t == NULL && b->oldest != NULL && seal(ctx, b->oldest) == 0)
+			t = sl_batcher_open(b, topic, bucket, now_tsc);
+		if (t == NULL)
+			return -1;
+	}
+	if (sl_batch_add(b, t, meta, src, data, len))
+		seal(ctx, t);   /* when it cannot now, the next put does */
+	return 0;
+}
+
+size_t
+sl_envelope_ack_sources(const struct sl_envelope_ack *ack, char *out,
+			size_t cap)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < ack->n_srcs; i++) {
+		const struct sl_source *s = ack->srcs[i].src;
+		size_t need = (size_t)s->ip_len + 1;
+
+		if (n + need + 12 > cap) {
+			n += (size_t)snprintf(out + n, cap - n, "%s+%u",
+					      n ? "," : "", ack->n_srcs - i);
+			break;
+		}
+		if (n > 0)
+			out[n++] = ',';
+		memcpy(out + n, s->ip_text, s->ip_len);
+		n += s->ip_len;
+	}
+	return n;
+}
+
+int
 sl_batch_seal(const struct sl_batch *t, struct sl_envelope_encoder *enc,
 	      unsigned owner, uint8_t **payload, size_t *len,
 	      struct sl_envelope_ack **ack, char *err, size_t errlen)

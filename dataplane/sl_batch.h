@@ -58,6 +58,27 @@ int sl_batch_add(const struct sl_batcher *b, struct sl_batch *t,
 		 const struct sl_meta *meta, struct sl_source *src,
 		 const uint8_t *data, uint32_t len);
 
+/* Seals and closes batch t for sl_batcher_put(). Returns 0 when it did,
+ * -1 when it cannot now (the caller's previous envelope still waits for
+ * Kafka); t then stays open. */
+typedef int (*sl_batch_seal_fn)(void *ctx, struct sl_batch *t);
+
+/* Puts one message into the batch of (topic, the bucket of its source),
+ * sealing through seal what must be sealed first (the batch, when the
+ * record would pass the size threshold; the oldest batch, when all are
+ * open) and the batch itself once it is full. Returns 0 when the message
+ * is in a batch, -1 when no batch could take it (count it as dropped). */
+int sl_batcher_put(struct sl_batcher *b, const char *topic,
+		   const struct sl_meta *meta, struct sl_source *src,
+		   const uint8_t *data, uint32_t len, uint64_t now_tsc,
+		   sl_batch_seal_fn seal, void *ctx);
+
+/* Writes the hosts of ack as "ip,ip,..." into out (cap bytes, at least
+ * 64), "+N" for those that do not fit: the sluice.sources header.
+ * Returns the length written. */
+size_t sl_envelope_ack_sources(const struct sl_envelope_ack *ack, char *out,
+			       size_t cap);
+
 /* Seals t with enc into a new envelope: *payload (malloc'd, its length in
  * *len) and *ack (malloc'd: t's sources and counts, owner set, for the
  * delivery report). t is left as it was (close it afterwards). Returns 0,

@@ -107,32 +107,6 @@ pending_produce(struct sl_worker *w)
 	return 1;
 }
 
-/* Writes the sources of ack as "ip,ip,..." into w->sources_text (the
- * sluice.sources header), "+N" for those that do not fit. */
-static size_t
-sources_text(struct sl_worker *w, const struct sl_envelope_ack *ack)
-{
-	char *out = w->sources_text;
-	size_t n = 0, cap = sizeof(w->sources_text);
-	uint32_t i;
-
-	for (i = 0; i < ack->n_srcs; i++) {
-		const struct sl_source *s = ack->srcs[i].src;
-		size_t need = (size_t)s->ip_len + 1;
-
-		if (n + need + 12 > cap) {
-			n += (size_t)snprintf(out + n, cap - n, "%s+%u",
-					      n ? "," : "", ack->n_srcs - i);
-			break;
-		}
-		if (n > 0)
-			out[n++] = ',';
-		memcpy(out + n, s->ip_text, s->ip_len);
-		n += s->ip_len;
-	}
-	return n;
-}
-
 /* Seals batch t, closes it, and hands the envelope to Kafka (or keeps it
  * pending when Kafka's queue is full). Called only with nothing pending. */
 static void
@@ -167,41 +141,23 @@ seal(struct sl_worker *w, struct sl_batch *t)
 		.sources = w->sources_text,
 		.ack = ack,
 	};
-	w->pending.sources_len = sources_text(w, ack);
+	w->pending.sources_len = sl_envelope_ack_sources(ack, w->sources_text,
+							 sizeof(w->sources_text));
 	sl_batcher_close(w->batcher, t);
 	pending_produce(w);
 }
 
-/* Adds one message to the batch of its route and source bucket, sealing
- * batches as they fill. Called only with nothing pending. */
-static void
-batch_message(struct sl_worker *w, const char *topic, const uint8_t *data,
-	      uint32_t len, const struct sl_meta *meta, struct sl_source *src)
+/* sl_batch_seal_fn of the worker: one envelope may wait for Kafka at a
+ * time, so nothing is sealed while one is pending. */
+static int
+seal_for_batcher(void *ctx, struct sl_batch *t)
 {
-	struct sl_batcher *b = w->batcher;
-	uint32_t bucket = sl_batcher_bucket(b, meta->src_hash);
-	struct sl_batch *t = sl_batcher_find(b, topic, bucket);
+	struct sl_worker *w = ctx;
 
-	if (t != NULL && sl_batch_full_for(b, t, len)) {
-		seal(w, t);
-		t = NULL;
-	}
-	if (t == NULL) {
-		t = sl_batcher_open(b, topic, bucket, rte_rdtsc());
-		if (t == NULL && b->oldest != NULL && w->pending.payload == NULL) {
-			/* Every batch slot is open: the oldest makes room. */
-			seal(w, b->oldest);
-			t = sl_batcher_open(b, topic, bucket, rte_rdtsc());
-		}
-		if (t == NULL) {
-			src->failed++;
-			SL_STAT_DROP(w->stats, SL_DROP_NOMBUF, 1);
-			return;
-		}
-	}
-	if (sl_batch_add(b, t, meta, src, data, len) &&
-	    w->pending.payload == NULL)
-		seal(w, t);
+	if (w->pending.payload != NULL)
+		return -1;
+	seal(w, t);
+	return 0;
 }
 
 unsigned
@@ -278,7 +234,11 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 	sl_route_message(w->router, data, &msg, &meta->src, &route);
 	src = sl_source_get(w->sources, &meta->src, meta->src_hash);
 	if (route.format == SL_FORMAT_ENVELOPE && w->batcher != NULL) {
-		batch_message(w, route.topic, data, msg.len, meta, src);
+		if (sl_batcher_put(w->batcher, route.topic, meta, src, data,
+				   msg.len, rte_rdtsc(), seal_for_batcher, w) != 0) {
+			src->failed++;
+			SL_STAT_DROP(w->stats, SL_DROP_NOMBUF, 1);
+		}
 		rc = 0;
 		goto counted;
 	}

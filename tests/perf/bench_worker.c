@@ -338,31 +338,6 @@ capture_area(struct bench_areas *a, const uint8_t *raw, size_t len)
 	a->n++;
 }
 
-/* sources_text() of sl_worker.c: the sluice.sources header value. */
-static size_t
-sources_text(struct bench_worker *w, const struct sl_envelope_ack *ack)
-{
-	char *out = w->sources_text;
-	size_t n = 0, cap = sizeof(w->sources_text);
-	uint32_t i;
-
-	for (i = 0; i < ack->n_srcs; i++) {
-		const struct sl_source *s = ack->srcs[i].src;
-		size_t need = (size_t)s->ip_len + 1;
-
-		if (n + need + 12 > cap) {
-			n += (size_t)snprintf(out + n, cap - n, "%s+%u",
-					      n ? "," : "", ack->n_srcs - i);
-			break;
-		}
-		if (n > 0)
-			out[n++] = ',';
-		memcpy(out + n, s->ip_text, s->ip_len);
-		n += s->ip_len;
-	}
-	return n;
-}
-
 /* seal() of sl_worker.c, with the envelope discarded where sluiced hands
  * it to sl_kafka_produce_envelope (whose delivery report frees it). */
 static void
@@ -379,7 +354,7 @@ seal(struct bench_worker *w, struct sl_batch *t)
 			  sizeof(err)) != 0)
 		die("envelope of %u messages not sealed: %s", t->count, err);
 	SL_STAT_ADD(w->stats, env_raw_bytes, t->len);
-	sources_text(w, ack);
+	sl_envelope_ack_sources(ack, w->sources_text, sizeof(w->sources_text));
 	sl_batcher_close(w->batcher, t);
 	w->env_count++;
 	w->env_bytes += len;
@@ -387,30 +362,12 @@ seal(struct bench_worker *w, struct sl_batch *t)
 	free(ack);
 }
 
-/* batch_message() of sl_worker.c (nothing is ever pending here). */
-static void
-batch_message(struct bench_worker *w, const char *topic, const uint8_t *data,
-	      uint32_t len, const struct sl_meta *meta, struct sl_source *src)
+/* The worker's sl_batch_seal_fn; nothing is ever pending here. */
+static int
+seal_for_batcher(void *ctx, struct sl_batch *t)
 {
-	struct sl_batcher *b = w->batcher;
-	uint32_t bucket = sl_batcher_bucket(b, meta->src_hash);
-	struct sl_batch *t = sl_batcher_find(b, topic, bucket);
-
-	if (t != NULL && sl_batch_full_for(b, t, len)) {
-		seal(w, t);
-		t = NULL;
-	}
-	if (t == NULL) {
-		t = sl_batcher_open(b, topic, bucket, rte_rdtsc());
-		if (t == NULL && b->oldest != NULL) {
-			seal(w, b->oldest);
-			t = sl_batcher_open(b, topic, bucket, rte_rdtsc());
-		}
-		if (t == NULL)
-			die("no batch slot");
-	}
-	if (sl_batch_add(b, t, meta, src, data, len))
-		seal(w, t);
+	seal(ctx, t);
+	return 0;
 }
 
 /* The envelope branch of sl_worker_handle(). */
@@ -441,7 +398,9 @@ handle(struct bench_worker *w, struct rte_mbuf *m)
 	src = sl_source_get(w->sources, &meta->src, meta->src_hash);
 	if (route.format != SL_FORMAT_ENVELOPE)
 		die("message routed to a record route");
-	batch_message(w, route.topic, data, msg.len, meta, src);
+	if (sl_batcher_put(w->batcher, route.topic, meta, src, data, msg.len,
+			   rte_rdtsc(), seal_for_batcher, w) != 0)
+		die("no batch slot");
 	src->msgs_in++;
 	src->bytes_in += msg.len;
 	src->last_rx_ns = meta->rx_ns;
