@@ -177,6 +177,7 @@ struct bench_result {
 	double replay_s;
 };
 
+__attribute__((format(printf, 1, 2), noreturn))
 static void
 die(const char *fmt, ...)
 {
