@@ -1623,6 +1623,39 @@ syntax:
 
 /* Formats "[section] " context for validate messages, naming the file
  * when there is one. */
+/* Returns 1 (with the topic named in why) when one fixed topic name is
+ * given to both record and envelope routes: librdkafka keeps one handle
+ * per topic name, so one of the two would get the other's compression. */
+static int
+mixed_formats(const struct sl_router *r, char *why, size_t whylen)
+{
+	unsigned i, j;
+
+	for (i = 0; i <= r->n_rules; i++) {
+		const char *ti = i < r->n_rules ? r->rules[i].topic : r->default_topic;
+		enum sl_route_format fi = i < r->n_rules &&
+			r->rules[i].format != SL_FORMAT_DEFAULT ?
+			r->rules[i].format : r->default_format;
+
+		if (strchr(ti, '{') != NULL)
+			continue;
+		for (j = i + 1; j <= r->n_rules; j++) {
+			const char *tj = j < r->n_rules ? r->rules[j].topic : r->default_topic;
+			enum sl_route_format fj = j < r->n_rules &&
+				r->rules[j].format != SL_FORMAT_DEFAULT ?
+				r->rules[j].format : r->default_format;
+
+			if (fi != fj && strcmp(ti, tj) == 0) {
+				snprintf(why, whylen,
+					 "[routing] topic %s gets both record and envelope routes: give each format its own topics",
+					 ti);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 __attribute__((format(printf, 4, 5)))
 static void
 validate_error(const struct sl_config *c, char *err, size_t errlen,
@@ -1663,7 +1696,7 @@ int
 sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 {
 	uint64_t need, rx_desc = 0;
-	char listen[SL_ADDR_STRLEN];
+	char listen[SL_ADDR_STRLEN], why[400];
 	unsigned i, j, lcores;
 
 	if (c->driver == SL_DRIVER_DPDK && c->n_ports == 0) {
@@ -1733,6 +1766,23 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 		validate_error(c, err, errlen,
 			       "[kafka] producers = %u is more than the %u worker(s): each producer serves at least one worker",
 			       c->kafka_producers, c->workers);
+		return -1;
+	}
+	if (c->kafka_producers != 0 && c->kafka_producers < c->workers) {
+		/* A shared producer's reports for other workers wait in their
+		 * settle rings (2^21 entries): what librdkafka may hold must
+		 * fit, twice over for the purge at shutdown. */
+		for (i = 0; i < c->n_kafka_props; i++) {
+			if (strcmp(c->kafka_props[i].key, "queue.buffering.max.messages") == 0 &&
+			    strtoull(c->kafka_props[i].value, NULL, 10) > 1000000) {
+				validate_error(c, err, errlen,
+					       "[kafka.producer] queue.buffering.max.messages above 1000000 needs one producer per worker ([kafka] producers = 0)");
+				return -1;
+			}
+		}
+	}
+	if (mixed_formats(&c->router, why, sizeof(why))) {
+		validate_error(c, err, errlen, "%s", why);
 		return -1;
 	}
 	if (c->env_encryption != SL_ENCRYPTION_OFF && c->env_key_file[0] == '\0') {

@@ -157,8 +157,11 @@ int
 sl_batch_full_for(const struct sl_batcher *b, const struct sl_batch *t,
 		  uint32_t msg_len)
 {
+	/* Count and sources too: a batch whose seal was refused must not
+	 * take a record past any limit (srcs[] has max_srcs entries). */
 	return t->count > 0 &&
-	       t->len + sl_envelope_record_size(msg_len) > b->batch_bytes;
+	       (t->len + sl_envelope_record_size(msg_len) > b->batch_bytes ||
+		t->count >= b->batch_messages || t->n_srcs >= b->max_srcs);
 }
 
 int

@@ -47,7 +47,8 @@ struct sl_batch *sl_batcher_open(struct sl_batcher *b, const char *topic,
 				 uint32_t bucket, uint64_t now_tsc);
 
 /* Returns 1 when a record of msg_len bytes does not fit in batch t below
- * the size threshold, so t must be sealed before it is added. */
+ * the size threshold, or t already holds as many messages or sources as
+ * a batch may, so t must be sealed before it is added. */
 int sl_batch_full_for(const struct sl_batcher *b, const struct sl_batch *t,
 		      uint32_t msg_len);
 

@@ -43,7 +43,8 @@ struct sl_kafka {
 	struct rte_ring **settle; /* per worker, when shared; else NULL */
 	unsigned n_topics;
 	uint64_t topics_uncached;
-	uint64_t purged;          /* reported failed by rd_kafka_purge() */
+	uint64_t purged;          /* messages reported failed by the purge */
+	int64_t in_flight;        /* messages produced, not yet reported */
 	unsigned n_errors;
 	struct sl_kafka_err_count errors[SL_KAFKA_ERR_SLOTS];
 	struct sl_kafka_topic topics[SL_KAFKA_TOPIC_SLOTS];

@@ -70,6 +70,18 @@ count_error(struct sl_kafka *k, rd_kafka_resp_err_t err, uint64_t n)
 	k->errors[SL_KAFKA_ERR_SLOTS - 1].count += n;
 }
 
+/* Counts messages produced (n > 0) or reported (n < 0). A producer of
+ * its own worker has one thread; a shared one has several producing and
+ * one reporting, and only then is the update atomic. */
+static inline void
+in_flight_add(struct sl_kafka *k, int64_t n)
+{
+	if (k->settle != NULL)
+		__atomic_fetch_add(&k->in_flight, n, __ATOMIC_RELAXED);
+	else
+		k->in_flight += n;
+}
+
 void
 sl_kafka_share(struct sl_kafka *k, unsigned poller, struct rte_ring **settle)
 {
@@ -117,6 +129,7 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	(void)rk;
 	if (tag != NULL && tag->kind == SL_ACK_ENVELOPE)
 		count = ((const struct sl_envelope_ack *)tag)->count;
+	in_flight_add(k, -(int64_t)count);
 	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		outcome = SL_ACK_DELIVERED;
 		SL_STAT_ADD(st, kafka_delivered, count);
@@ -388,6 +401,7 @@ sl_kafka_produce(struct sl_kafka *k, const char *topic, const void *key,
 		rd_kafka_topic_destroy(rkt);
 	if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		SL_STAT_ADD(st, kafka_produced, 1);
+		in_flight_add(k, 1);
 		return 0;
 	}
 	if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -449,6 +463,7 @@ sl_kafka_produce_envelope(struct sl_kafka *k, const struct sl_kafka_envelope *e)
 		rd_kafka_topic_destroy(rkt);
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		SL_STAT_ADD(st, kafka_produced, e->count);
+		in_flight_add(k, e->count);
 		SL_STAT_ADD(st, env_sealed, 1);
 		SL_STAT_ADD(st, env_bytes, e->len);
 		return 0;
@@ -482,7 +497,8 @@ int
 sl_kafka_drain(struct sl_kafka *k, int timeout_ms)
 {
 	uint64_t before = k->purged;
-	int rounds, left;
+	int64_t left;
+	int rounds;
 
 	rd_kafka_flush(k->rk, timeout_ms);
 	if (rd_kafka_outq_len(k->rk) == 0)
@@ -492,13 +508,13 @@ sl_kafka_drain(struct sl_kafka *k, int timeout_ms)
 	 * (for at most a second) so every one is counted. */
 	for (rounds = 0; rounds < 100 && rd_kafka_outq_len(k->rk) > 0; rounds++)
 		rd_kafka_poll(k->rk, 10);
-	left = rd_kafka_outq_len(k->rk);
+	left = __atomic_load_n(&k->in_flight, __ATOMIC_RELAXED);
 	if (left > 0) {
 		SL_STAT_DROP(sl_stats_self(), SL_DROP_SHUTDOWN, (uint64_t)left);
-		SL_LOG(WARNING, "producer %u: %d record(s) still unreported after the purge, counted as dropped at shutdown",
+		SL_LOG(WARNING, "producer %u: %" PRId64 " message(s) still unreported after the purge, counted as dropped at shutdown",
 		       k->id, left);
 	}
-	return (int)(k->purged - before) + left;
+	return (int)(k->purged - before + (uint64_t)(left > 0 ? left : 0));
 }
 
 void

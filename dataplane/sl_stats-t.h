@@ -31,7 +31,7 @@ enum sl_drop_reason {
 	SL_DROP_KAFKA_FAILED,   /* delivery report carried an error */
 	SL_DROP_SHUTDOWN,       /* still queued when the shutdown bound ran out */
 	SL_DROP_SOCKET_FULL,    /* kernel socket buffer overflowed (SO_RXQ_OVFL) */
-	SL_DROP_SEAL_FAILED,    /* an envelope could not be sealed (memory, crypto) */
+	SL_DROP_ENVELOPE,       /* could not be batched or sealed (memory, crypto) */
 	SL_DROP__COUNT
 };
 

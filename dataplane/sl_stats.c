@@ -21,7 +21,7 @@ static const char *const drop_names[SL_DROP__COUNT] = {
 	[SL_DROP_KAFKA_FAILED] = "kafka_failed",
 	[SL_DROP_SHUTDOWN] = "shutdown",
 	[SL_DROP_SOCKET_FULL] = "socket_full",
-	[SL_DROP_SEAL_FAILED] = "seal_failed",
+	[SL_DROP_ENVELOPE] = "envelope",
 };
 
 const char *

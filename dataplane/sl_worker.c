@@ -124,7 +124,7 @@ seal(struct sl_worker *w, struct sl_batch *t)
 		       w->id, t->count, t->topic, err);
 		for (i = 0; i < t->n_srcs; i++)
 			t->srcs[i].src->failed += t->srcs[i].n;
-		SL_STAT_DROP(w->stats, SL_DROP_SEAL_FAILED, t->count);
+		SL_STAT_DROP(w->stats, SL_DROP_ENVELOPE, t->count);
 		sl_batcher_close(w->batcher, t);
 		return;
 	}
@@ -237,7 +237,7 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 		if (sl_batcher_put(w->batcher, route.topic, meta, src, data,
 				   msg.len, rte_rdtsc(), seal_for_batcher, w) != 0) {
 			src->failed++;
-			SL_STAT_DROP(w->stats, SL_DROP_NOMBUF, 1);
+			SL_STAT_DROP(w->stats, SL_DROP_ENVELOPE, 1);
 		}
 		rc = 0;
 		goto counted;

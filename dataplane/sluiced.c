@@ -209,8 +209,9 @@ lcore_finish(struct lcore_role *r)
 		}
 		return;
 	}
-	while (__atomic_load_n(&run.producing, __ATOMIC_ACQUIRE) > 0 &&
-	       rte_rdtsc() < deadline)
+	/* Not bounded by the deadline: the other workers' loops are, and a
+	 * purge must not run while one of them can still produce. */
+	while (__atomic_load_n(&run.producing, __ATOMIC_ACQUIRE) > 0)
 		sl_worker_serve(r->worker, 1);
 	now = rte_rdtsc();
 	left_ms = now < deadline ? (int)((deadline - now) * 1000 / hz) : 0;
@@ -581,8 +582,8 @@ create_fixed_topic(struct sl_kafka_embedded *ke, const char *topic)
 /* Creates the producer pool: one rd_kafka_t per worker, or [kafka]
  * producers of them, worker w using producer w mod producers and worker
  * p polling producer p. Shared producers forward delivery reports to the
- * owning worker's settle ring, sized for everything librdkafka can hold
- * in flight by default (queue.buffering.max.messages). */
+ * owning worker's settle ring, sized for twice what librdkafka may hold
+ * (queue.buffering.max.messages, limited to 1000000 when shared). */
 static int
 setup_producers(struct daemon_state *d, const char *brokers)
 {
@@ -604,7 +605,7 @@ setup_producers(struct daemon_state *d, const char *brokers)
 		return 0;
 	for (i = 0; i < d->n_workers; i++) {
 		snprintf(name, sizeof(name), "sl_settle_%u", i);
-		d->settle[i] = rte_ring_create(name, 1u << 20, (int)rte_socket_id(),
+		d->settle[i] = rte_ring_create(name, 1u << 21, (int)rte_socket_id(),
 					       RING_F_SC_DEQ);
 		if (d->settle[i] == NULL) {
 			SL_LOG(ERR, "settle ring %u: %s", i, rte_strerror(rte_errno));
