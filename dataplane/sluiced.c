@@ -785,11 +785,16 @@ launch(struct daemon_state *d)
 		slot++;
 	}
 	run.rx_running = d->n_rx;
-	run.producing = d->n_workers;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (!roles[lcore].has_rx && roles[lcore].worker == NULL)
 			continue;
+		/* Only launched workers count: a poller waits for them all
+		 * to stop producing before it purges. */
+		if (roles[lcore].worker != NULL)
+			__atomic_fetch_add(&run.producing, 1, __ATOMIC_RELEASE);
 		if (rte_eal_remote_launch(lcore_main, &roles[lcore], lcore) != 0) {
+			if (roles[lcore].worker != NULL)
+				__atomic_fetch_sub(&run.producing, 1, __ATOMIC_RELEASE);
 			SL_LOG(ERR, "lcore %u: launch failed", lcore);
 			return -1;
 		}
