@@ -202,72 +202,88 @@ sl_worker_bind(struct sl_worker *w)
 }
 
 int
+sl_worker_read(struct rte_mbuf *m, uint32_t max_message, uint8_t *scratch,
+	       const struct sl_router *router, struct sl_source_table *sources,
+	       struct sl_lcore_stats *st, struct sl_worker_msg *x)
+{
+	uint32_t pkt_len = rte_pktmbuf_pkt_len(m);
+
+	x->meta = sl_meta(m);
+	if (pkt_len > max_message) {
+		/* Receive stages enforce the limit; a message over it here
+		 * would overflow scratch, so it is checked once more. */
+		SL_STAT_DROP(st, SL_DROP_OVERSIZE, 1);
+		return -1;
+	}
+	if (m->nb_segs == 1)
+		x->data = rte_pktmbuf_mtod(m, const uint8_t *);
+	else
+		x->data = rte_pktmbuf_read(m, 0, pkt_len, scratch);
+	sl_syslog_parse(x->data, pkt_len, &x->hdr);
+	if (x->hdr.len == 0) {
+		SL_STAT_DROP(st, SL_DROP_EMPTY, 1);
+		return -1;
+	}
+	sl_route_message(router, x->data, &x->hdr, &x->meta->src, &x->route);
+	x->src = sl_source_get(sources, &x->meta->src, x->meta->src_hash);
+	return 0;
+}
+
+void
+sl_worker_count(const struct sl_worker_msg *x, struct sl_lcore_stats *st)
+{
+	x->src->msgs_in++;
+	x->src->bytes_in += x->hdr.len;
+	x->src->last_rx_ns = x->meta->rx_ns;
+	SL_STAT_ADD(st, msg_in, 1);
+	SL_STAT_ADD(st, msg_bytes, x->hdr.len);
+	if (x->hdr.format == SL_SYSLOG_NONE)
+		SL_STAT_ADD(st, msg_no_header, 1);
+	if (x->hdr.flags & SL_SYSLOG_F_BAD_UTF8)
+		SL_STAT_ADD(st, msg_bad_utf8, 1);
+}
+
+int
 sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 {
-	const struct sl_meta *meta = sl_meta(m);
-	uint32_t pkt_len = rte_pktmbuf_pkt_len(m);
-	struct sl_route_result route;
-	struct sl_syslog_msg msg;
 	char host_text[SL_ADDR_STRLEN];
-	const uint8_t *data, *key;
-	struct sl_source *src;
+	struct sl_worker_msg x;
+	const uint8_t *key;
 	size_t key_len;
 	int rc;
 
 	if (w->pending.payload != NULL && !pending_produce(w))
 		return -EAGAIN;
-	if (pkt_len > w->max_message) {
-		/* Receive stages enforce the limit; a message over it here
-		 * would overflow scratch, so it is checked once more. */
-		SL_STAT_DROP(w->stats, SL_DROP_OVERSIZE, 1);
+	if (sl_worker_read(m, w->max_message, w->scratch, w->router, w->sources,
+			   w->stats, &x) != 0)
 		goto done;
-	}
-	if (m->nb_segs == 1)
-		data = rte_pktmbuf_mtod(m, const uint8_t *);
-	else
-		data = rte_pktmbuf_read(m, 0, pkt_len, w->scratch);
-	sl_syslog_parse(data, pkt_len, &msg);
-	if (msg.len == 0) {
-		SL_STAT_DROP(w->stats, SL_DROP_EMPTY, 1);
-		goto done;
-	}
-	sl_route_message(w->router, data, &msg, &meta->src, &route);
-	src = sl_source_get(w->sources, &meta->src, meta->src_hash);
-	if (route.format == SL_FORMAT_ENVELOPE && w->batcher != NULL) {
-		if (sl_batcher_put(w->batcher, route.topic, meta, src, data,
-				   msg.len, rte_rdtsc(), seal_for_batcher, w) != 0) {
-			src->failed++;
+	if (x.route.format == SL_FORMAT_ENVELOPE && w->batcher != NULL) {
+		if (sl_batcher_put(w->batcher, x.route.topic, x.meta, x.src,
+				   x.data, x.hdr.len, rte_rdtsc(),
+				   seal_for_batcher, w) != 0) {
+			x.src->failed++;
 			SL_STAT_DROP(w->stats, SL_DROP_ENVELOPE, 1);
 		}
-		rc = 0;
-		goto counted;
+		sl_worker_count(&x, w->stats);
+		goto done;
 	}
-	if (msg.hostname.len > 0) {
-		key = data + msg.hostname.off;
-		key_len = msg.hostname.len;
-	} else if (src->ip_len > 0) {
-		key = (const uint8_t *)src->ip_text;
-		key_len = src->ip_len;
+	if (x.hdr.hostname.len > 0) {
+		key = x.data + x.hdr.hostname.off;
+		key_len = x.hdr.hostname.len;
+	} else if (x.src->ip_len > 0) {
+		key = (const uint8_t *)x.src->ip_text;
+		key_len = x.src->ip_len;
 	} else {
-		key_len = sl_addr_format_ip(&meta->src, host_text);
+		key_len = sl_addr_format_ip(&x.meta->src, host_text);
 		key = (const uint8_t *)host_text;
 	}
-	rc = sl_kafka_produce(w->kafka, route.topic, key, key_len, data,
-			      msg.len, meta, src);
+	rc = sl_kafka_produce(w->kafka, x.route.topic, key, key_len, x.data,
+			      x.hdr.len, x.meta, x.src);
 	if (rc == -EAGAIN)
 		return -EAGAIN;
-counted:
-	src->msgs_in++;
-	src->bytes_in += msg.len;
-	src->last_rx_ns = meta->rx_ns;
 	if (rc != 0)
-		src->failed++;
-	SL_STAT_ADD(w->stats, msg_in, 1);
-	SL_STAT_ADD(w->stats, msg_bytes, msg.len);
-	if (msg.format == SL_SYSLOG_NONE)
-		SL_STAT_ADD(w->stats, msg_no_header, 1);
-	if (msg.flags & SL_SYSLOG_F_BAD_UTF8)
-		SL_STAT_ADD(w->stats, msg_bad_utf8, 1);
+		x.src->failed++;
+	sl_worker_count(&x, w->stats);
 done:
 	rte_pktmbuf_free(m);
 	return 0;

@@ -3,6 +3,8 @@
 #define SL_WORKER_H
 
 #include "sl_batch.h"
+#include "sl_route.h"
+#include "sl_syslog-t.h"
 #include "sl_keyfeed-t.h"
 #include "sl_worker-t.h"
 
@@ -63,6 +65,31 @@ int sl_worker_idle(const struct sl_worker *w);
  * Kafka's queue allows. Returns 1 when nothing is left in w's batches,
  * 0 when an envelope still waits for room (poll and call again). */
 int sl_worker_flush(struct sl_worker *w);
+
+/* One message as a worker sees it once read: where it came from, its
+ * bytes (in the mbuf, or made contiguous in the scratch buffer), its
+ * parsed header, its route and its source entry. */
+struct sl_worker_msg {
+	const struct sl_meta *meta;
+	const uint8_t *data;
+	struct sl_syslog_msg hdr;
+	struct sl_route_result route;
+	struct sl_source *src;
+};
+
+/* Reads message mbuf m the way every worker does: checks its size
+ * against max_message, makes a chained message contiguous in scratch
+ * (max_message bytes), parses its header, routes it and finds its source
+ * in sources. Returns 0 with *x filled, or -1 when m is to be dropped
+ * (counted in st as oversize or empty). m stays the caller's. */
+int sl_worker_read(struct rte_mbuf *m, uint32_t max_message, uint8_t *scratch,
+		   const struct sl_router *router,
+		   struct sl_source_table *sources, struct sl_lcore_stats *st,
+		   struct sl_worker_msg *x);
+
+/* Counts message x as taken by a worker: its source's in counters and the
+ * lcore's message counters. */
+void sl_worker_count(const struct sl_worker_msg *x, struct sl_lcore_stats *st);
 
 /* Processes one message mbuf m (sl_meta filled, data = the message):
  * parse, route, produce. Frees m unless Kafka's queue is full, in which

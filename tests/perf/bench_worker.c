@@ -95,6 +95,7 @@
 #include "sl_stats.h"
 #include "sl_syslog.h"
 #include "sl_test_eal.h"
+#include "sl_worker.h"
 
 #define BENCH_BURST      32       /* the worker's default burst */
 #define BENCH_MBUFS      4095
@@ -371,47 +372,23 @@ seal_for_batcher(void *ctx, struct sl_batch *t)
 	return 0;
 }
 
-/* The envelope branch of sl_worker_handle(). */
+/* The envelope branch of sl_worker_handle(), on the worker's own
+ * sl_worker_read() and sl_worker_count(). */
 static void
 handle(struct bench_worker *w, struct rte_mbuf *m)
 {
-	const struct sl_meta *meta = sl_meta(m);
-	uint32_t pkt_len = rte_pktmbuf_pkt_len(m);
-	struct sl_route_result route;
-	struct sl_syslog_msg msg;
-	const uint8_t *data;
-	struct sl_source *src;
+	struct sl_worker_msg x;
 
-	if (pkt_len > w->max_message) {
-		SL_STAT_DROP(w->stats, SL_DROP_OVERSIZE, 1);
-		goto done;
+	if (sl_worker_read(m, w->max_message, w->scratch, w->router,
+			   w->sources, w->stats, &x) == 0) {
+		if (x.route.format != SL_FORMAT_ENVELOPE)
+			die("message routed to a record route");
+		if (sl_batcher_put(w->batcher, x.route.topic, x.meta, x.src,
+				   x.data, x.hdr.len, rte_rdtsc(),
+				   seal_for_batcher, w) != 0)
+			die("no batch slot");
+		sl_worker_count(&x, w->stats);
 	}
-	if (m->nb_segs == 1)
-		data = rte_pktmbuf_mtod(m, const uint8_t *);
-	else
-		data = rte_pktmbuf_read(m, 0, pkt_len, w->scratch);
-	sl_syslog_parse(data, pkt_len, &msg);
-	if (msg.len == 0) {
-		SL_STAT_DROP(w->stats, SL_DROP_EMPTY, 1);
-		goto done;
-	}
-	sl_route_message(w->router, data, &msg, &meta->src, &route);
-	src = sl_source_get(w->sources, &meta->src, meta->src_hash);
-	if (route.format != SL_FORMAT_ENVELOPE)
-		die("message routed to a record route");
-	if (sl_batcher_put(w->batcher, route.topic, meta, src, data, msg.len,
-			   rte_rdtsc(), seal_for_batcher, w) != 0)
-		die("no batch slot");
-	src->msgs_in++;
-	src->bytes_in += msg.len;
-	src->last_rx_ns = meta->rx_ns;
-	SL_STAT_ADD(w->stats, msg_in, 1);
-	SL_STAT_ADD(w->stats, msg_bytes, msg.len);
-	if (msg.format == SL_SYSLOG_NONE)
-		SL_STAT_ADD(w->stats, msg_no_header, 1);
-	if (msg.flags & SL_SYSLOG_F_BAD_UTF8)
-		SL_STAT_ADD(w->stats, msg_bad_utf8, 1);
-done:
 	rte_pktmbuf_free(m);
 }
 
