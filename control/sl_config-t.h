@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "sl_frame-t.h"
 #include "sl_meta-t.h"
 #include "sl_route-t.h"
 
@@ -59,6 +60,25 @@ struct sl_config_port {
 	int promiscuous;
 };
 
+/* Client certificates a TLS listener asks for ([tls] verify_client). */
+enum sl_tls_verify {
+	SL_TLS_VERIFY_NONE,      /* not asked for */
+	SL_TLS_VERIFY_OPTIONAL,  /* asked for, checked against ca if sent */
+	SL_TLS_VERIFY_REQUIRED,  /* a client without a valid one is refused */
+};
+
+/* One stream listener: [input.tcp] (syslog over TCP), [input.tls]
+ * (syslog over TLS, RFC 5425) or [input.relp]. Invariants: enabled once
+ * listen is set to an address (an empty listen turns it off); framing is
+ * meaningful for tcp and tls only (RELP frames itself); tls is always set
+ * for [input.tls]. */
+struct sl_config_stream {
+	int enabled;
+	struct sl_addr listen;
+	enum sl_framing framing;
+	int tls;
+};
+
 /* A librdkafka property passed through verbatim. */
 struct sl_config_kv {
 	char key[128];
@@ -98,6 +118,28 @@ struct sl_config {
 	struct sl_addr listen;             /* address and port */
 	int listen_any;                    /* listen address is 0.0.0.0 or :: */
 	unsigned rcvbuf;                   /* socket receive buffer, bytes */
+
+	/* [input.tcp], [input.tls], [input.relp] */
+	struct sl_config_stream tcp;
+	struct sl_config_stream tls_in;
+	struct sl_config_stream relp;
+	unsigned relp_window;              /* commands in flight per session */
+
+	/* [stream] */
+	unsigned stream_lcores;
+	unsigned stream_max_connections;   /* per stream lcore */
+	unsigned stream_max_per_source;    /* connections of one host, per
+					    * stream lcore */
+	unsigned stream_idle_timeout_ms;
+	unsigned stream_max_pending;       /* waiting answers per stream lcore */
+	unsigned stream_max_output;        /* unsent response bytes per
+					    * connection before it stops reading */
+
+	/* [tls] */
+	char tls_cert[SL_CONFIG_STR];
+	char tls_key[SL_CONFIG_STR];
+	char tls_ca[SL_CONFIG_STR];
+	enum sl_tls_verify tls_verify;
 
 	/* [port.NAME], in file order */
 	unsigned n_ports;

@@ -39,6 +39,11 @@ enum sl_config_section_kind {
 	SECT_EAL,
 	SECT_DATAPLANE,
 	SECT_INPUT_UDP,
+	SECT_INPUT_TCP,
+	SECT_INPUT_TLS,
+	SECT_INPUT_RELP,
+	SECT_STREAM,
+	SECT_TLS,
 	SECT_KAFKA,
 	SECT_KAFKA_PRODUCER,
 	SECT_ROUTING,
@@ -696,6 +701,139 @@ static const struct sl_config_key input_udp_keys[] = {
 	  .size = sizeof(unsigned), .min = 64u << 10, .max = 1u << 30 },
 };
 
+/* ---- [input.tcp], [input.tls], [input.relp], [stream], [tls] ----------- */
+
+/* The listener a stream section configures. */
+static struct sl_config_stream *
+stream_of(struct sl_config *c, const struct sl_config_key *k)
+{
+	return (struct sl_config_stream *)((char *)c + k->off);
+}
+
+static int
+parse_stream_listen(void *obj, const struct sl_config_key *k, const char *v,
+		    char *why, size_t whylen)
+{
+	struct sl_config_stream *st = stream_of(obj, k);
+	struct sl_addr a;
+
+	if (v[0] == '\0') {
+		st->enabled = 0;
+		return 0;
+	}
+	if (sl_addr_parse(v, &a) != 0 || a.port == 0)
+		return fail(why, whylen,
+			    "must be ADDRESS:PORT or [IPV6]:PORT with port 1..65535 (or empty: off), not \"%s\"",
+			    v);
+	st->listen = a;
+	st->enabled = 1;
+	return 0;
+}
+
+static int
+parse_framing(void *obj, const struct sl_config_key *k, const char *v,
+	      char *why, size_t whylen)
+{
+	static const char *const names[] = { "auto", "lf", "octet", NULL };
+	static const enum sl_framing values[] = {
+		SL_FRAMING_AUTO, SL_FRAMING_LF, SL_FRAMING_OCTET,
+	};
+	int i = choice(v, names, why, whylen);
+
+	if (i < 0)
+		return -1;
+	stream_of(obj, k)->framing = values[i];
+	return 0;
+}
+
+static int
+parse_stream_tls(void *obj, const struct sl_config_key *k, const char *v,
+		 char *why, size_t whylen)
+{
+	static const char *const names[] = { "off", "on", NULL };
+	int i = choice(v, names, why, whylen);
+
+	if (i < 0)
+		return -1;
+	stream_of(obj, k)->tls = i;
+	return 0;
+}
+
+#define STREAM_KEY(field) .off = offsetof(struct sl_config, field)
+
+static const struct sl_config_key input_tcp_keys[] = {
+	{ .name = "listen", .parse = parse_stream_listen, STREAM_KEY(tcp) },
+	{ .name = "framing", .parse = parse_framing, STREAM_KEY(tcp) },
+};
+
+static const struct sl_config_key input_tls_keys[] = {
+	{ .name = "listen", .parse = parse_stream_listen, STREAM_KEY(tls_in) },
+	{ .name = "framing", .parse = parse_framing, STREAM_KEY(tls_in) },
+};
+
+static const struct sl_config_key input_relp_keys[] = {
+	{ .name = "listen", .parse = parse_stream_listen, STREAM_KEY(relp) },
+	{ .name = "tls", .parse = parse_stream_tls, STREAM_KEY(relp) },
+	{ .name = "window", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, relp_window),
+	  .size = sizeof(unsigned), .min = 1, .max = 65536, .pow2 = 1 },
+};
+
+static const struct sl_config_key stream_keys[] = {
+	{ .name = "lcores", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, stream_lcores),
+	  .size = sizeof(unsigned), .min = 1, .max = SL_ACK_MAX_STREAMS },
+	{ .name = "max_connections", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, stream_max_connections),
+	  .size = sizeof(unsigned), .min = 1, .max = 1u << 20 },
+	{ .name = "max_connections_per_source", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, stream_max_per_source),
+	  .size = sizeof(unsigned), .min = 1, .max = 1u << 20 },
+	{ .name = "idle_timeout", .parse = parse_duration,
+	  .off = offsetof(struct sl_config, stream_idle_timeout_ms),
+	  .size = sizeof(unsigned), .min = SL_CFG_US_S, .max = 24 * 60 * SL_CFG_US_M,
+	  .unit = SL_CFG_US_MS, .bare = SL_CFG_US_S },
+	{ .name = "max_pending", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, stream_max_pending),
+	  .size = sizeof(unsigned), .min = 64, .max = 1u << 20 },
+	{ .name = "max_output", .parse = parse_size,
+	  .off = offsetof(struct sl_config, stream_max_output),
+	  .size = sizeof(unsigned), .min = 4u << 10, .max = 64u << 20 },
+};
+
+static int
+parse_tls_verify(void *obj, const struct sl_config_key *k, const char *v,
+		 char *why, size_t whylen)
+{
+	static const char *const names[] = {
+		"none", "optional", "required", NULL,
+	};
+	static const enum sl_tls_verify values[] = {
+		SL_TLS_VERIFY_NONE, SL_TLS_VERIFY_OPTIONAL,
+		SL_TLS_VERIFY_REQUIRED,
+	};
+	int i = choice(v, names, why, whylen);
+
+	(void)k;
+	if (i < 0)
+		return -1;
+	((struct sl_config *)obj)->tls_verify = values[i];
+	return 0;
+}
+
+static const struct sl_config_key tls_keys[] = {
+	{ .name = "cert", .parse = parse_string,
+	  .off = offsetof(struct sl_config, tls_cert),
+	  .size = sizeof(((struct sl_config *)0)->tls_cert) },
+	{ .name = "key", .parse = parse_string,
+	  .off = offsetof(struct sl_config, tls_key),
+	  .size = sizeof(((struct sl_config *)0)->tls_key) },
+	{ .name = "ca", .parse = parse_string,
+	  .off = offsetof(struct sl_config, tls_ca),
+	  .size = sizeof(((struct sl_config *)0)->tls_ca) },
+	{ .name = "verify_client", .parse = parse_tls_verify },
+};
+
 /* ---- [port.NAME] ------------------------------------------------------- */
 
 static int
@@ -1070,7 +1208,10 @@ static const struct sl_config_key stats_keys[] = {
 
 /* struct sl_config_seen keeps SL_CONFIG_SECTION_KEYS lines per section. */
 _Static_assert(FITS(eal_keys) && FITS(dataplane_keys) &&
-	       FITS(input_udp_keys) && FITS(port_keys) && FITS(kafka_keys) &&
+	       FITS(input_udp_keys) && FITS(input_tcp_keys) &&
+	       FITS(input_tls_keys) && FITS(input_relp_keys) &&
+	       FITS(stream_keys) && FITS(tls_keys) &&
+	       FITS(port_keys) && FITS(kafka_keys) &&
 	       FITS(routing_keys) && FITS(route_keys) && FITS(envelope_keys) &&
 	       FITS(shutdown_keys) && FITS(stats_keys),
 	       "a section has more keys than SL_CONFIG_SECTION_KEYS");
@@ -1084,6 +1225,11 @@ static const struct {
 	[SECT_EAL] = { "eal", KEYS(eal_keys) },
 	[SECT_DATAPLANE] = { "dataplane", KEYS(dataplane_keys) },
 	[SECT_INPUT_UDP] = { "input.udp", KEYS(input_udp_keys) },
+	[SECT_INPUT_TCP] = { "input.tcp", KEYS(input_tcp_keys) },
+	[SECT_INPUT_TLS] = { "input.tls", KEYS(input_tls_keys) },
+	[SECT_INPUT_RELP] = { "input.relp", KEYS(input_relp_keys) },
+	[SECT_STREAM] = { "stream", KEYS(stream_keys) },
+	[SECT_TLS] = { "tls", KEYS(tls_keys) },
 	[SECT_KAFKA] = { "kafka", KEYS(kafka_keys) },
 	[SECT_KAFKA_PRODUCER] = { "kafka.producer", NULL, 0 },
 	[SECT_ROUTING] = { "routing", KEYS(routing_keys) },
@@ -1372,6 +1518,16 @@ sl_config_defaults(struct sl_config *c)
 	c->driver = SL_DRIVER_SOCKET;
 	sl_addr_parse("127.0.0.1:5514", &c->listen);
 	c->rcvbuf = 32u << 20;
+
+	c->tls_in.tls = 1;
+	c->relp_window = 128;
+	c->stream_lcores = 1;
+	c->stream_max_connections = 16384;
+	c->stream_max_per_source = 64;
+	c->stream_idle_timeout_ms = 300000;
+	c->stream_max_pending = 65536;
+	c->stream_max_output = 256u << 10;
+	c->tls_verify = SL_TLS_VERIFY_NONE;
 
 	snprintf(c->kafka_brokers, sizeof(c->kafka_brokers), "embedded");
 	c->kafka_embedded_brokers = 1;
@@ -1692,12 +1848,65 @@ listen_on_port(const struct sl_config *c)
 	return 0;
 }
 
+unsigned
+sl_config_stream_lcores(const struct sl_config *c)
+{
+	return c->tcp.enabled || c->tls_in.enabled || c->relp.enabled ?
+	       c->stream_lcores : 0;
+}
+
+/* The stream listeners: distinct addresses, TLS material where TLS is
+ * on. Returns 0, or -1 with the error in err. */
+static int
+validate_streams(const struct sl_config *c, char *err, size_t errlen)
+{
+	const struct {
+		const char *name;
+		const struct sl_config_stream *st;
+	} in[] = {
+		{ "input.tcp", &c->tcp },
+		{ "input.tls", &c->tls_in },
+		{ "input.relp", &c->relp },
+	};
+	char listen[SL_ADDR_STRLEN];
+	unsigned i, j;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		if (!in[i].st->enabled)
+			continue;
+		for (j = 0; j < i; j++) {
+			if (in[j].st->enabled &&
+			    memcmp(&in[j].st->listen, &in[i].st->listen,
+				   sizeof(in[i].st->listen)) == 0) {
+				sl_addr_format(&in[i].st->listen, listen);
+				validate_error(c, err, errlen,
+					       "[%s] and [%s] both listen on %s",
+					       in[j].name, in[i].name, listen);
+				return -1;
+			}
+		}
+		if (in[i].st->tls &&
+		    (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0')) {
+			validate_error(c, err, errlen,
+				       "[%s] uses TLS: [tls] cert and key are required",
+				       in[i].name);
+			return -1;
+		}
+	}
+	if (c->tls_verify != SL_TLS_VERIFY_NONE && c->tls_ca[0] == '\0') {
+		validate_error(c, err, errlen,
+			       "[tls] verify_client needs ca (the certificates clients are checked against)");
+		return -1;
+	}
+	return 0;
+}
+
 int
 sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 {
 	uint64_t need, rx_desc = 0;
 	char listen[SL_ADDR_STRLEN], why[400];
-	unsigned i, j, lcores;
+	unsigned i, j, lcores, producers;
 
 	if (c->driver == SL_DRIVER_DPDK && c->n_ports == 0) {
 		validate_error(c, err, errlen,
@@ -1790,18 +1999,21 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 			       "[envelope] encryption needs key_file (make one with sluice-keygen)");
 		return -1;
 	}
-	/* Every RX queue full, every ring (one per receiver and worker pair)
-	 * full and every lcore holding a
-	 * burst plus a full mempool cache: below this the pool can run dry
-	 * with nothing wrong but the size. */
-	lcores = c->mode == SL_MODE_PIPELINE ? c->rx_lcores + c->workers
-					      : c->rx_lcores;
+	if (validate_streams(c, err, errlen) != 0)
+		return -1;
+	/* Every RX queue full, every ring (one per receiver or stream lcore
+	 * and worker pair) full and every lcore holding a burst plus a full
+	 * mempool cache: below this the pool can run dry with nothing wrong
+	 * but the size. */
+	producers = c->rx_lcores + sl_config_stream_lcores(c);
+	lcores = producers +
+		 (c->mode == SL_MODE_PIPELINE ? c->workers : 0);
 	need = (uint64_t)c->rx_lcores * rx_desc +
-	       (uint64_t)c->rx_lcores * c->workers * c->ring_size +
+	       (uint64_t)producers * c->workers * c->ring_size +
 	       (uint64_t)lcores * (c->burst + c->mbuf_cache);
 	if (c->mbufs < need) {
 		validate_error(c, err, errlen,
-			       "[dataplane] mbufs = %u is too small: needs at least %llu (rx_lcores x sum of ports' rx_desc + rx_lcores x workers x ring_size + lcores x (burst + mbuf_cache))",
+			       "[dataplane] mbufs = %u is too small: needs at least %llu (rx_lcores x sum of ports' rx_desc + (rx_lcores + stream lcores) x workers x ring_size + lcores x (burst + mbuf_cache))",
 			       c->mbufs, (unsigned long long)need);
 		return -1;
 	}

@@ -35,4 +35,9 @@ int sl_config_set(struct sl_config *c, const char *assignment, char *err,
  * message in err. */
 int sl_config_validate(const struct sl_config *c, char *err, size_t errlen);
 
+/* Returns the number of stream lcores sluiced runs: [stream] lcores when
+ * a stream listener ([input.tcp], [input.tls], [input.relp]) is on, else
+ * 0. */
+unsigned sl_config_stream_lcores(const struct sl_config *c);
+
 #endif

@@ -20,7 +20,10 @@ struct sl_batch_src {
  * 0 < count, len <= cap (cap leaves room for one largest record beyond
  * the size threshold, so appending never overflows); srcs[0..n_srcs)
  * add up to count; first_rx_ns/last_rx_ns are those of its first and
- * last record; prev/next chain the open batches oldest first. */
+ * last record; tokens[0..n_tokens) are the tokens of its messages whose
+ * senders wait, in batch order (tokens is allocated on the first such
+ * message, with room for batch_messages, and kept); prev/next chain the
+ * open batches oldest first. */
 struct sl_batch {
 	char topic[SL_TOPIC_MAX + 1];
 	uint64_t hash;            /* of (topic, bucket) */
@@ -33,6 +36,8 @@ struct sl_batch {
 	uint8_t *raw;
 	unsigned n_srcs;
 	struct sl_batch_src *srcs;
+	uint32_t n_tokens;
+	struct sl_ack_token *tokens;
 	struct sl_batch *prev;
 	struct sl_batch *next;
 };

@@ -72,6 +72,7 @@ sl_batcher_free(struct sl_batcher *b)
 	for (i = 0; b->batches != NULL && i < b->max_open; i++) {
 		free(b->batches[i].raw);
 		free(b->batches[i].srcs);
+		free(b->batches[i].tokens);
 	}
 	rte_free(b->batches);
 	rte_free(b->free_stack);
@@ -140,6 +141,7 @@ sl_batcher_open(struct sl_batcher *b, const char *topic, uint32_t bucket,
 	t->count = 0;
 	t->len = 0;
 	t->n_srcs = 0;
+	t->n_tokens = 0;
 	t->first_rx_ns = t->last_rx_ns = 0;
 	t->opened_tsc = now_tsc;
 	t->next = NULL;
@@ -182,6 +184,8 @@ sl_batch_add(const struct sl_batcher *b, struct sl_batch *t,
 		t->first_rx_ns = rx_ns;
 	t->last_rx_ns = rx_ns;
 	t->count++;
+	if (meta->flags & SL_META_F_ACK)
+		t->tokens[t->n_tokens++] = meta->ack;
 	/* Most batches hold a few sources and a source sends in runs: look
 	 * from the newest entry back. */
 	for (i = t->n_srcs; i > 0; i--) {
@@ -220,6 +224,14 @@ sl_batcher_put(struct sl_batcher *b, const char *topic,
 			t = sl_batcher_open(b, topic, bucket, now_tsc);
 		if (t == NULL)
 			return -1;
+	}
+	if ((meta->flags & SL_META_F_ACK) && t->tokens == NULL) {
+		t->tokens = malloc(sizeof(*t->tokens) * b->batch_messages);
+		if (t->tokens == NULL) {
+			if (t->count == 0)
+				sl_batcher_close(b, t);
+			return -1;
+		}
 	}
 	if (sl_batch_add(b, t, meta, src, data, len))
 		seal(ctx, t);   /* when it cannot now, the next put does */
@@ -261,7 +273,8 @@ sl_batch_seal(const struct sl_batch *t, struct sl_envelope_encoder *enc,
 	uint32_t i;
 
 	out = malloc(bound);
-	a = malloc(sizeof(*a) + t->n_srcs * sizeof(a->srcs[0]));
+	a = malloc(sizeof(*a) + t->n_srcs * sizeof(a->srcs[0]) +
+		   t->n_tokens * sizeof(a->tokens[0]));
 	if (out == NULL || a == NULL) {
 		snprintf(err, errlen, "out of memory for an envelope of %zu bytes",
 			 bound);
@@ -280,6 +293,11 @@ sl_batch_seal(const struct sl_batch *t, struct sl_envelope_encoder *enc,
 		a->srcs[i].src = t->srcs[i].src;
 		a->srcs[i].n = t->srcs[i].n;
 	}
+	a->acker = NULL;
+	a->n_tokens = t->n_tokens;
+	a->tokens = (struct sl_ack_token *)&a->srcs[t->n_srcs];
+	if (t->n_tokens > 0)
+		memcpy(a->tokens, t->tokens, t->n_tokens * sizeof(a->tokens[0]));
 	*payload = out;
 	*ack = a;
 	return 0;

@@ -81,8 +81,8 @@ size_t sl_envelope_ack_sources(const struct sl_envelope_ack *ack, char *out,
 			       size_t cap);
 
 /* Seals t with enc into a new envelope: *payload (malloc'd, its length in
- * *len) and *ack (malloc'd: t's sources and counts, owner set, for the
- * delivery report). t is left as it was (close it afterwards). Returns 0,
+ * *len) and *ack (malloc'd: t's sources, counts and tokens, owner set,
+ * acker NULL for the caller to set, for the delivery report). t is left as it was (close it afterwards). Returns 0,
  * or -1 with a reason in err and nothing allocated. */
 int sl_batch_seal(const struct sl_batch *t, struct sl_envelope_encoder *enc,
 		  unsigned owner, uint8_t **payload, size_t *len,

@@ -9,6 +9,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "sl_ack.h"
 #include "sl_kafka.h"
 #include "sl_log.h"
 #include "sl_meta.h"
@@ -95,7 +96,8 @@ sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome)
 	const struct sl_ack_tag *tag = opaque;
 	uint32_t i;
 
-	if (tag->kind == SL_ACK_ENVELOPE) {
+	switch ((enum sl_ack_kind)tag->kind) {
+	case SL_ACK_ENVELOPE: {
 		struct sl_envelope_ack *ack = opaque;
 
 		for (i = 0; i < ack->n_srcs; i++) {
@@ -104,13 +106,37 @@ sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome)
 			else
 				ack->srcs[i].src->failed += ack->srcs[i].n;
 		}
+		if (ack->n_tokens > 0)
+			sl_ack_reply_all(ack->acker, ack->tokens, ack->n_tokens,
+					 outcome);
 		free(ack);
 		return;
 	}
-	if (outcome == SL_ACK_DELIVERED)
-		((struct sl_source *)opaque)->delivered++;
-	else
-		((struct sl_source *)opaque)->failed++;
+	case SL_ACK_MESSAGE:
+		sl_ack_msg_settle(opaque, outcome);
+		return;
+	case SL_ACK_SOURCE:
+		if (outcome == SL_ACK_DELIVERED)
+			((struct sl_source *)opaque)->delivered++;
+		else
+			((struct sl_source *)opaque)->failed++;
+		return;
+	}
+}
+
+/* Returns the worker that owns what tag acknowledges. */
+static unsigned
+ack_owner(const struct sl_ack_tag *tag)
+{
+	switch ((enum sl_ack_kind)tag->kind) {
+	case SL_ACK_ENVELOPE:
+		return ((const struct sl_envelope_ack *)tag)->owner;
+	case SL_ACK_MESSAGE:
+		return ((const struct sl_msg_ack *)tag)->acker->owner;
+	case SL_ACK_SOURCE:
+		break;
+	}
+	return ((const struct sl_source *)tag)->owner;
 }
 
 /* Delivery report: runs on the polling worker's lcore inside
@@ -147,9 +173,7 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	}
 	if (tag == NULL)
 		return;
-	owner = tag->kind == SL_ACK_ENVELOPE ?
-		((const struct sl_envelope_ack *)tag)->owner :
-		((const struct sl_source *)tag)->owner;
+	owner = ack_owner(tag);
 	if (k->settle != NULL && owner != k->poller) {
 		void *item = (void *)((uintptr_t)m->_private | (uintptr_t)outcome);
 
@@ -370,7 +394,8 @@ source_text(const struct sl_meta *meta, const struct sl_source *src,
 int
 sl_kafka_produce(struct sl_kafka *k, const char *topic, const void *key,
 		 size_t key_len, const void *value, size_t value_len,
-		 const struct sl_meta *meta, struct sl_source *src)
+		 const struct sl_meta *meta, struct sl_source *src,
+		 struct sl_ack_tag *ack)
 {
 	struct sl_lcore_stats *st = sl_stats_self();
 	char source[SL_ADDR_STRLEN], rx_ns[24];
@@ -395,7 +420,7 @@ sl_kafka_produce(struct sl_kafka *k, const char *topic, const void *key,
 		RD_KAFKA_V_KEY(key, key_len),
 		RD_KAFKA_V_HEADER(SL_KAFKA_HDR_SOURCE, source, (ssize_t)source_len),
 		RD_KAFKA_V_HEADER(SL_KAFKA_HDR_RX_NS, rx_ns, (ssize_t)rx_len),
-		RD_KAFKA_V_OPAQUE(src),
+		RD_KAFKA_V_OPAQUE(ack),
 		RD_KAFKA_V_END);
 	if (uncached)
 		rd_kafka_topic_destroy(rkt);

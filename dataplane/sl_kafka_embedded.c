@@ -1,8 +1,10 @@
 /* sl_kafka_embedded.c: librdkafka's mock cluster wrapped as sluice's
  * embedded Kafka. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include <librdkafka/rdkafka.h>
@@ -157,6 +159,189 @@ sl_kafka_embedded_topic(struct sl_kafka_embedded *ke, const char *name,
 		return -1;
 	}
 	return 0;
+}
+
+unsigned
+sl_kafka_embedded_brokers(const struct sl_kafka_embedded *ke)
+{
+	return ke->brokers;
+}
+
+/* Checks id against the cluster: 1..brokers, or every broker. */
+static int
+broker_id_ok(const struct sl_kafka_embedded *ke, unsigned id, char *err,
+	     size_t errlen)
+{
+	if (id == SL_KAFKA_EMBEDDED_ALL_BROKERS || id <= ke->brokers)
+		return 0;
+	snprintf(err, errlen, "embedded kafka: no broker %u, want 1..%u", id,
+		 ke->brokers);
+	return -1;
+}
+
+/* The mock cluster's calls take one broker; "every broker" is a loop,
+ * stopped at the first failure. */
+static int
+broker_each(struct sl_kafka_embedded *ke, unsigned id, const char *what,
+	    rd_kafka_resp_err_t (*fn)(rd_kafka_mock_cluster_t *, int32_t, int),
+	    int arg, char *err, size_t errlen)
+{
+	unsigned first = id, last = id, b;
+
+	if (broker_id_ok(ke, id, err, errlen) < 0)
+		return -1;
+	if (id == SL_KAFKA_EMBEDDED_ALL_BROKERS) {
+		first = 1;
+		last = ke->brokers;
+	}
+	for (b = first; b <= last; b++) {
+		rd_kafka_resp_err_t rc = fn(ke->mcluster, (int32_t)b, arg);
+
+		if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			snprintf(err, errlen, "embedded kafka: broker %u: %s: %s",
+				 b, what, rd_kafka_err2str(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* rd_kafka_mock_broker_set_down() and _set_up() in the shape of
+ * rd_kafka_mock_broker_set_rtt(), for broker_each(). */
+static rd_kafka_resp_err_t
+mock_set_updown(rd_kafka_mock_cluster_t *mcluster, int32_t id, int down)
+{
+	if (down)
+		return rd_kafka_mock_broker_set_down(mcluster, id);
+	return rd_kafka_mock_broker_set_up(mcluster, id);
+}
+
+int
+sl_kafka_embedded_broker_set_down(struct sl_kafka_embedded *ke, unsigned id,
+				  int down, char *err, size_t errlen)
+{
+	return broker_each(ke, id, down ? "down" : "up", mock_set_updown, down,
+			   err, errlen);
+}
+
+int
+sl_kafka_embedded_broker_set_rtt(struct sl_kafka_embedded *ke, unsigned id,
+				 unsigned rtt_ms, char *err, size_t errlen)
+{
+	if (rtt_ms > SL_KAFKA_EMBEDDED_MAX_RTT_MS) {
+		snprintf(err, errlen, "embedded kafka: rtt %u ms, want 0..%d",
+			 rtt_ms, SL_KAFKA_EMBEDDED_MAX_RTT_MS);
+		return -1;
+	}
+	return broker_each(ke, id, "rtt", rd_kafka_mock_broker_set_rtt,
+			   (int)rtt_ms, err, errlen);
+}
+
+/* Request types a test may want to fail; names as the Kafka protocol
+ * spells them. */
+static const struct {
+	const char *name;
+	int key;
+} embedded_apis[] = {
+	{ "Produce", 0 },
+	{ "Fetch", 1 },
+	{ "ListOffsets", 2 },
+	{ "Metadata", 3 },
+	{ "OffsetCommit", 8 },
+	{ "OffsetFetch", 9 },
+	{ "FindCoordinator", 10 },
+	{ "JoinGroup", 11 },
+	{ "Heartbeat", 12 },
+	{ "LeaveGroup", 13 },
+	{ "SyncGroup", 14 },
+	{ "ApiVersions", 18 },
+	{ "InitProducerId", 22 },
+	{ "AddPartitionsToTxn", 24 },
+	{ "AddOffsetsToTxn", 25 },
+	{ "EndTxn", 26 },
+	{ "TxnOffsetCommit", 28 },
+};
+
+int
+sl_kafka_embedded_api_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(embedded_apis) / sizeof(embedded_apis[0]); i++)
+		if (strcasecmp(name, embedded_apis[i].name) == 0)
+			return embedded_apis[i].key;
+	return -1;
+}
+
+/* Looks name up in librdkafka's own table, so every broker error it
+ * knows is accepted under the name its enum gives it. Of the local
+ * errors only _TRANSPORT means something to the mock cluster: it drops
+ * the connection instead of answering. */
+static int
+error_by_name(const char *name, rd_kafka_resp_err_t *code)
+{
+	const struct rd_kafka_err_desc *descs;
+	size_t n, i;
+
+	rd_kafka_get_err_descs(&descs, &n);
+	for (i = 0; i < n; i++) {
+		if (descs[i].name == NULL ||
+		    (descs[i].code < 0 &&
+		     descs[i].code != RD_KAFKA_RESP_ERR__TRANSPORT))
+			continue;
+		if (strcasecmp(name, descs[i].name) == 0) {
+			*code = descs[i].code;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+sl_kafka_embedded_push_errors(struct sl_kafka_embedded *ke, int api_key,
+			      const char *const *names, size_t n, char *err,
+			      size_t errlen)
+{
+	rd_kafka_resp_err_t *codes;
+	size_t i;
+
+	if (api_key < 0 || api_key > INT16_MAX) {
+		snprintf(err, errlen, "embedded kafka: api key %d, want 0..%d",
+			 api_key, INT16_MAX);
+		return -1;
+	}
+	if (n < 1 || n > SL_KAFKA_EMBEDDED_MAX_PUSH) {
+		snprintf(err, errlen, "embedded kafka: %zu errors, want 1..%d",
+			 n, SL_KAFKA_EMBEDDED_MAX_PUSH);
+		return -1;
+	}
+	codes = calloc(n, sizeof(*codes));
+	if (codes == NULL) {
+		snprintf(err, errlen, "embedded kafka: out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (error_by_name(names[i], &codes[i]) < 0) {
+			snprintf(err, errlen,
+				 "embedded kafka: unknown broker error \"%.64s\"",
+				 names[i]);
+			free(codes);
+			return -1;
+		}
+	}
+	/* Copies codes before it returns. */
+	rd_kafka_mock_push_request_errors_array(ke->mcluster, (int16_t)api_key,
+						n, codes);
+	free(codes);
+	return 0;
+}
+
+void
+sl_kafka_embedded_clear_errors(struct sl_kafka_embedded *ke, int api_key)
+{
+	if (api_key >= 0 && api_key <= INT16_MAX)
+		rd_kafka_mock_clear_request_errors(ke->mcluster,
+						   (int16_t)api_key);
 }
 
 void

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "sl_ack-t.h"
+
 /* A sender address. Invariants: family is AF_INET or AF_INET6; for
  * AF_INET only ip[0..3] is used and ip[4..15] are zero, so two equal
  * addresses compare equal with memcmp over the whole struct; port is in
@@ -26,15 +28,19 @@ struct sl_addr {
 /* Metadata of one received message. Invariants: rx_ns is the wall clock
  * (CLOCK_REALTIME, ns since the epoch) when the receive lcore took the
  * message; src_hash is sl_addr_hash(&src) and decides the worker, so all
- * messages of one source reach the same worker in arrival order. */
+ * messages of one source reach the same worker in arrival order; ack is
+ * set only with SL_META_F_ACK: the sender waits for an answer that the
+ * delivery report of this message releases. */
 struct sl_meta {
 	uint64_t rx_ns;
 	struct sl_addr src;
 	uint32_t src_hash;
 	uint16_t input;     /* index of the input (port or socket) it came from */
 	uint16_t flags;     /* SL_META_F_* */
+	struct sl_ack_token ack;
 };
 
 #define SL_META_F_FRAGMENTED 0x0001 /* reassembled from IPv4 fragments */
+#define SL_META_F_ACK        0x0002 /* ack holds the sender's token */
 
 #endif

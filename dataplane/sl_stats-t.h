@@ -58,6 +58,17 @@ struct sl_lcore_stats {
 	uint64_t env_delivered;  /* envelopes stored with acks=all */
 	uint64_t env_raw_bytes;  /* record bytes that went into envelopes */
 	uint64_t env_bytes;      /* bytes of the sealed envelopes */
+	uint64_t tcp_accepted;   /* stream connections accepted */
+	uint64_t tcp_closed;     /* ... closed, for any reason */
+	uint64_t tcp_refused;    /* ... closed at once: connection limits */
+	uint64_t tcp_bad_frame;  /* ... closed for garbage framing */
+	uint64_t tcp_idle;       /* ... closed after idle_timeout */
+	uint64_t tcp_tls_failed; /* ... closed: TLS handshake or record error */
+	uint64_t tcp_messages;   /* messages framed from streams */
+	uint64_t relp_sessions;  /* RELP sessions opened */
+	uint64_t relp_acked;     /* "rsp 200" for a syslog command */
+	uint64_t relp_nacked;    /* "rsp 500" for a syslog command */
+	uint64_t ack_stale;      /* answers for a connection already gone */
 	uint64_t drops[SL_DROP__COUNT];
 } __rte_cache_aligned;
 

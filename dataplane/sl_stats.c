@@ -60,6 +60,17 @@ sl_stats_sum(struct sl_lcore_stats *t)
 		t->env_delivered += LOAD(s->env_delivered);
 		t->env_raw_bytes += LOAD(s->env_raw_bytes);
 		t->env_bytes += LOAD(s->env_bytes);
+		t->tcp_accepted += LOAD(s->tcp_accepted);
+		t->tcp_closed += LOAD(s->tcp_closed);
+		t->tcp_refused += LOAD(s->tcp_refused);
+		t->tcp_bad_frame += LOAD(s->tcp_bad_frame);
+		t->tcp_idle += LOAD(s->tcp_idle);
+		t->tcp_tls_failed += LOAD(s->tcp_tls_failed);
+		t->tcp_messages += LOAD(s->tcp_messages);
+		t->relp_sessions += LOAD(s->relp_sessions);
+		t->relp_acked += LOAD(s->relp_acked);
+		t->relp_nacked += LOAD(s->relp_nacked);
+		t->ack_stale += LOAD(s->ack_stale);
 		for (d = 0; d < SL_DROP__COUNT; d++)
 			t->drops[d] += LOAD(s->drops[d]);
 	}
@@ -96,6 +107,17 @@ sl_stats_print(FILE *f, const char *label, const char *extra)
 			" env_raw_bytes=%" PRIu64 " env_bytes=%" PRIu64,
 			t.env_sealed, t.env_delivered, t.env_raw_bytes,
 			t.env_bytes);
+	if (t.tcp_accepted != 0)
+		fprintf(f, " tcp_accepted=%" PRIu64 " tcp_closed=%" PRIu64
+			" tcp_refused=%" PRIu64 " tcp_bad_frame=%" PRIu64
+			" tcp_idle=%" PRIu64 " tcp_tls_failed=%" PRIu64
+			" tcp_messages=%" PRIu64 " relp_sessions=%" PRIu64
+			" relp_acked=%" PRIu64 " relp_nacked=%" PRIu64
+			" ack_stale=%" PRIu64,
+			t.tcp_accepted, t.tcp_closed, t.tcp_refused,
+			t.tcp_bad_frame, t.tcp_idle, t.tcp_tls_failed,
+			t.tcp_messages, t.relp_sessions, t.relp_acked,
+			t.relp_nacked, t.ack_stale);
 	fprintf(f, "%s\n", extra);
 	fflush(f);
 }

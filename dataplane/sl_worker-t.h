@@ -36,6 +36,7 @@ struct sl_worker {
 	int polls_kafka;
 	struct rte_ring *settle;      /* reports from a shared producer's poller */
 	struct sl_source_table *sources;
+	struct sl_acker *acker;       /* answers to senders that wait */
 	const struct sl_router *router;
 	struct sl_lcore_stats *stats;
 	uint8_t *scratch;

@@ -9,6 +9,7 @@
 #include <rte_hash.h>
 #include <rte_malloc.h>
 
+#include "sl_ack.h"
 #include "sl_envelope.h"
 #include "sl_kafka.h"
 #include "sl_keyfeed.h"
@@ -49,8 +50,11 @@ sl_worker_create(const struct sl_worker_params *p)
 					    p->id);
 	if (p->encoder != NULL)
 		w->batcher = sl_batcher_create(&p->batch);
-	if (w->scratch == NULL || w->sources == NULL ||
+	w->acker = sl_acker_create(p->id, p->replies, p->n_streams,
+				   p->acks_in_flight, p->socket);
+	if (w->scratch == NULL || w->sources == NULL || w->acker == NULL ||
 	    (p->encoder != NULL && w->batcher == NULL)) {
+		sl_acker_free(w->acker);
 		sl_batcher_free(w->batcher);
 		sl_source_table_free(w->sources);
 		rte_free(w->scratch);
@@ -80,6 +84,7 @@ envelope_fail(struct sl_worker *w, void *payload, struct sl_envelope_ack *ack,
 
 	for (i = 0; i < ack->n_srcs; i++)
 		ack->srcs[i].src->failed += ack->srcs[i].n;
+	sl_ack_reply_all(w->acker, ack->tokens, ack->n_tokens, SL_ACK_FAILED);
 	if (count_drop)
 		SL_STAT_DROP(w->stats, r, ack->count);
 	free(payload);
@@ -107,6 +112,20 @@ pending_produce(struct sl_worker *w)
 	return 1;
 }
 
+/* Counts the messages of batch t as failed (reason r), answers their
+ * waiting senders, and closes t. */
+static void
+batch_fail(struct sl_worker *w, struct sl_batch *t, enum sl_drop_reason r)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n_srcs; i++)
+		t->srcs[i].src->failed += t->srcs[i].n;
+	sl_ack_reply_all(w->acker, t->tokens, t->n_tokens, SL_ACK_FAILED);
+	SL_STAT_DROP(w->stats, r, t->count);
+	sl_batcher_close(w->batcher, t);
+}
+
 /* Seals batch t, closes it, and hands the envelope to Kafka (or keeps it
  * pending when Kafka's queue is full). Called only with nothing pending. */
 static void
@@ -116,18 +135,15 @@ seal(struct sl_worker *w, struct sl_batch *t)
 	uint8_t *payload;
 	char err[256];
 	size_t len;
-	uint32_t i;
 
 	if (sl_batch_seal(t, w->encoder, w->id, &payload, &len, &ack, err,
 			  sizeof(err)) != 0) {
 		SL_LOG(ERR, "worker %u: envelope of %u messages for %s not sealed: %s",
 		       w->id, t->count, t->topic, err);
-		for (i = 0; i < t->n_srcs; i++)
-			t->srcs[i].src->failed += t->srcs[i].n;
-		SL_STAT_DROP(w->stats, SL_DROP_ENVELOPE, t->count);
-		sl_batcher_close(w->batcher, t);
+		batch_fail(w, t, SL_DROP_ENVELOPE);
 		return;
 	}
+	ack->acker = w->acker;
 	SL_STAT_ADD(w->stats, env_raw_bytes, t->len);
 	memcpy(w->pending_topic, t->topic, sizeof(w->pending_topic));
 	w->pending = (struct sl_kafka_envelope){
@@ -160,6 +176,22 @@ seal_for_batcher(void *ctx, struct sl_batch *t)
 	return 0;
 }
 
+void
+sl_worker_discard(struct sl_worker *w, struct rte_mbuf **mbufs, unsigned n,
+		  enum sl_drop_reason r)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		const struct sl_meta *meta = sl_meta(mbufs[i]);
+
+		if (meta->flags & SL_META_F_ACK)
+			sl_ack_reply(w->acker, &meta->ack, SL_ACK_FAILED);
+	}
+	rte_pktmbuf_free_bulk(mbufs, n);
+	SL_STAT_DROP(w->stats, r, n);
+}
+
 unsigned
 sl_worker_free(struct sl_worker *w)
 {
@@ -169,8 +201,9 @@ sl_worker_free(struct sl_worker *w)
 		return 0;
 	left = w->n_held - w->held_pos;
 	if (left > 0) {
-		rte_pktmbuf_free_bulk(&w->held[w->held_pos], left);
-		SL_STAT_DROP(w->stats, SL_DROP_SHUTDOWN, left);
+		sl_worker_discard(w, &w->held[w->held_pos], left,
+				  SL_DROP_SHUTDOWN);
+		w->held_pos = w->n_held;
 	}
 	if (w->pending.payload != NULL) {
 		left += w->pending.count;
@@ -178,16 +211,11 @@ sl_worker_free(struct sl_worker *w)
 			      SL_DROP_SHUTDOWN, 1);
 	}
 	while (w->batcher != NULL && w->batcher->oldest != NULL) {
-		struct sl_batch *t = w->batcher->oldest;
-		uint32_t i;
-
-		for (i = 0; i < t->n_srcs; i++)
-			t->srcs[i].src->failed += t->srcs[i].n;
-		SL_STAT_DROP(w->stats, SL_DROP_SHUTDOWN, t->count);
-		left += t->count;
-		sl_batcher_close(w->batcher, t);
+		left += w->batcher->oldest->count;
+		batch_fail(w, w->batcher->oldest, SL_DROP_SHUTDOWN);
 	}
 	sl_batcher_free(w->batcher);
+	sl_acker_free(w->acker);
 	sl_envelope_encoder_free(w->encoder);
 	sl_source_table_free(w->sources);
 	rte_free(w->scratch);
@@ -247,7 +275,9 @@ int
 sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 {
 	char host_text[SL_ADDR_STRLEN];
+	struct sl_msg_ack *msg_ack = NULL;
 	struct sl_worker_msg x;
+	struct sl_ack_tag *ack;
 	const uint8_t *key;
 	size_t key_len;
 	int rc;
@@ -255,14 +285,20 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 	if (w->pending.payload != NULL && !pending_produce(w))
 		return -EAGAIN;
 	if (sl_worker_read(m, w->max_message, w->scratch, w->router, w->sources,
-			   w->stats, &x) != 0)
+			   w->stats, &x) != 0) {
+		if (x.meta->flags & SL_META_F_ACK)
+			sl_ack_reply(w->acker, &x.meta->ack, SL_ACK_FAILED);
 		goto done;
+	}
 	if (x.route.format == SL_FORMAT_ENVELOPE && w->batcher != NULL) {
 		if (sl_batcher_put(w->batcher, x.route.topic, x.meta, x.src,
 				   x.data, x.hdr.len, rte_rdtsc(),
 				   seal_for_batcher, w) != 0) {
 			x.src->failed++;
 			SL_STAT_DROP(w->stats, SL_DROP_ENVELOPE, 1);
+			if (x.meta->flags & SL_META_F_ACK)
+				sl_ack_reply(w->acker, &x.meta->ack,
+					     SL_ACK_FAILED);
 		}
 		sl_worker_count(&x, w->stats);
 		goto done;
@@ -277,12 +313,27 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 		key_len = sl_addr_format_ip(&x.meta->src, host_text);
 		key = (const uint8_t *)host_text;
 	}
+	ack = &x.src->tag;
+	if (x.meta->flags & SL_META_F_ACK) {
+		msg_ack = sl_ack_msg_get(w->acker, x.src, x.meta->src_hash,
+					 &x.meta->ack);
+		if (msg_ack == NULL)
+			return -EAGAIN;   /* every answer is in flight */
+		ack = &msg_ack->tag;
+	}
 	rc = sl_kafka_produce(w->kafka, x.route.topic, key, key_len, x.data,
-			      x.hdr.len, x.meta, x.src);
-	if (rc == -EAGAIN)
+			      x.hdr.len, x.meta, x.src, ack);
+	if (rc == -EAGAIN) {
+		if (msg_ack != NULL)
+			sl_ack_msg_put(msg_ack);
 		return -EAGAIN;
-	if (rc != 0)
-		x.src->failed++;
+	}
+	if (rc != 0) {
+		if (msg_ack != NULL)
+			sl_ack_msg_settle(msg_ack, SL_ACK_FAILED);
+		else
+			x.src->failed++;
+	}
 	sl_worker_count(&x, w->stats);
 done:
 	rte_pktmbuf_free(m);

@@ -27,6 +27,12 @@ struct sl_worker_params {
 	struct sl_envelope_encoder *encoder;
 	struct sl_batcher_params batch;
 	struct sl_keyfeed *keys;        /* key rotations, or NULL */
+	/* Senders that wait (stream lcores): replies[s] is the reply ring
+	 * to stream lcore s (the caller's), acks_in_flight how many of its
+	 * messages may be in flight at once. */
+	unsigned n_streams;
+	struct rte_ring *const *replies;
+	uint32_t acks_in_flight;
 };
 
 /* Creates worker params->id consuming rings[*][id]. Returns the worker,
@@ -37,6 +43,11 @@ struct sl_worker *sl_worker_create(const struct sl_worker_params *params);
  * settle what was forwarded first; the producer stays the caller's). Returns the number of messages it still held, in mbufs or in
  * envelopes not handed to Kafka (counted as SL_DROP_SHUTDOWN). */
 unsigned sl_worker_free(struct sl_worker *w);
+
+/* Frees mbufs[0..n) that w will not deliver, counting them as drop
+ * reason r and answering their waiting senders with a failure. */
+void sl_worker_discard(struct sl_worker *w, struct rte_mbuf **mbufs,
+		       unsigned n, enum sl_drop_reason r);
 
 /* Binds w's counters to the calling lcore's block. Call once on the lcore
  * that runs w, before the first sl_worker_poll(). */

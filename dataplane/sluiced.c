@@ -7,7 +7,12 @@
  *                  SO_REUSEPORT socket) and dispatches each message to the
  *                  ring of the worker that owns its source.
  *   worker lcore   dequeues, parses, routes and produces to Kafka on its
- *                  own producer; serves that producer's delivery reports.
+ *                  own producer; serves that producer's delivery reports
+ *                  and sends RELP answers back to the stream lcores.
+ *   stream lcore   (when a TCP, TLS or RELP listener is on) accepts
+ *                  kernel TCP connections, frames their messages into the
+ *                  rings like a receive lcore, and answers RELP commands
+ *                  once their worker reports the Kafka outcome.
  * In run-to-completion mode lcore i is receive lcore i and worker i at
  * once (small boxes); in pipeline mode the roles are separate lcores.
  *
@@ -21,6 +26,7 @@
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +54,8 @@
 #include "sl_sockudp.h"
 #include "sl_source.h"
 #include "sl_stats.h"
+#include "sl_stream.h"
+#include "sl_tls.h"
 #include "sl_worker.h"
 
 #define EAL_ARGV_MAX 64
@@ -62,6 +70,7 @@ struct lcore_role {
 	unsigned n_rxq;
 	struct sl_ethdev_rxq *rxq[SL_CONFIG_MAX_PORTS];
 	struct sl_worker *worker;
+	struct sl_stream *stream;   /* a stream lcore (no other role) */
 	unsigned idle_sleep_us;
 	int sock_drained;   /* shutdown: the socket had nothing queued */
 };
@@ -128,6 +137,39 @@ idle_wait(struct lcore_role *r, unsigned *idle_rounds)
 		return;
 	}
 	rte_delay_us_sleep(r->idle_sleep_us);
+}
+
+/* A stream lcore: serves its connections until the stop, then hands off
+ * what it framed (it counts as a receiver until then), keeps answering
+ * until every message it handed off has its answer or the bound runs
+ * out, and ends the sessions (RELP "serverclose"). */
+static void
+stream_main(struct lcore_role *r)
+{
+	struct sl_stream *s = r->stream;
+	uint64_t deadline;
+	int handed_off = 0;
+
+	sl_stream_bind(s);
+	while (!__atomic_load_n(&run.rx_stop, __ATOMIC_ACQUIRE))
+		sl_stream_poll(s, r->idle_sleep_us);
+	deadline = __atomic_load_n(&run.deadline_tsc, __ATOMIC_ACQUIRE);
+	sl_stream_stop(s);
+	while (rte_rdtsc() < deadline) {
+		sl_stream_poll(s, r->idle_sleep_us);
+		if (!handed_off && sl_stream_handed_off(s)) {
+			__atomic_fetch_sub(&run.rx_running, 1, __ATOMIC_RELEASE);
+			handed_off = 1;
+		}
+		if (handed_off && sl_stream_pending(s) == 0)
+			break;
+	}
+	if (sl_stream_pending(s) > 0)
+		SL_LOG(WARNING, "stream %u: %u answer(s) not back before the shutdown bound; their senders will resend",
+		       s->id, sl_stream_pending(s));
+	sl_stream_close_all(s);
+	if (!handed_off)
+		__atomic_fetch_sub(&run.rx_running, 1, __ATOMIC_RELEASE);
 }
 
 /* Receive side of the shutdown, one step: socket inputs are read until
@@ -228,6 +270,10 @@ lcore_main(void *arg)
 	struct lcore_role *r = arg;
 	unsigned idle_rounds = 0, work, i;
 
+	if (r->stream != NULL) {
+		stream_main(r);
+		return 0;
+	}
 	if (r->sock != NULL)
 		sl_sockudp_bind(r->sock);
 	for (i = 0; i < r->n_rxq; i++)
@@ -473,6 +519,50 @@ eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
 	return argc;
 }
 
+/* Raises the open-file limit to what want connections need (plus the
+ * daemon's own descriptors), as far as the hard limit allows; says so
+ * when the hard limit is lower. */
+static void
+raise_fd_limit(unsigned want)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)want + 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ?
+		      need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < need)
+		fprintf(stderr, "sluiced: open-file limit %llu is below the %llu that [stream] max_connections needs; raise it (LimitNOFILE=, ulimit -n)\n",
+			(unsigned long long)rl.rlim_cur, (unsigned long long)need);
+}
+
+/* Says which stream listeners are on. */
+static void
+log_stream_listeners(const struct sl_config *c)
+{
+	const struct {
+		const char *name;
+		const struct sl_config_stream *st;
+	} in[] = {
+		{ "tcp", &c->tcp }, { "tls", &c->tls_in }, { "relp", &c->relp },
+	};
+	char listen[SL_ADDR_STRLEN];
+	unsigned i;
+
+	for (i = 0; i < RTE_DIM(in); i++) {
+		if (!in[i].st->enabled)
+			continue;
+		sl_addr_format(&in[i].st->listen, listen);
+		SL_LOG(NOTICE, "listening on %s %s%s%s", in[i].name, listen,
+		       in[i].st->tls && strcmp(in[i].name, "tls") != 0 ? " (TLS)" : "",
+		       strcmp(in[i].name, "relp") == 0 ? "" :
+		       in[i].st->framing == SL_FRAMING_LF ? ", framing lf" :
+		       in[i].st->framing == SL_FRAMING_OCTET ? ", framing octet" :
+		       ", framing auto");
+	}
+}
+
 /* Everything the daemon builds, so one function can tear it down. */
 struct daemon_state {
 	struct sl_config cfg;
@@ -489,6 +579,11 @@ struct daemon_state {
 	struct sl_sockudp *socks[SL_MAX_PRODUCERS];
 	unsigned n_rxq;
 	struct sl_ethdev_rxq *rxqs[SL_MAX_PRODUCERS * SL_CONFIG_MAX_PORTS];
+	unsigned n_streams;
+	struct sl_stream *streams[SL_ACK_MAX_STREAMS];
+	/* replies[w][s]: worker w's answers to stream lcore s */
+	struct rte_ring *replies[SL_MAX_WORKERS][SL_ACK_MAX_STREAMS];
+	SSL_CTX *tls;
 	struct sl_keyfeed *keys;          /* encryption on */
 	struct timespec key_stamp;        /* key file change time */
 	uint32_t key_id;                  /* id published last */
@@ -675,6 +770,9 @@ setup_kafka(struct daemon_state *d, const char **brokers)
 				.socket = (int)rte_socket_id(),
 			},
 			.keys = d->keys,
+			.n_streams = d->n_streams,
+			.replies = d->replies[w],
+			.acks_in_flight = d->n_streams * c->stream_max_pending,
 		};
 
 		if (uses_envelopes(&c->router)) {
@@ -757,12 +855,78 @@ setup_inputs(struct daemon_state *d)
 	return 0;
 }
 
+/* The reply rings (one per worker and stream lcore, each with room for
+ * every answer its stream lcore can wait for), then the stream lcores
+ * with their listening sockets. */
+static int
+setup_replies(struct daemon_state *d)
+{
+	char name[RTE_RING_NAMESIZE];
+	unsigned w, st;
+
+	for (w = 0; w < d->n_workers; w++) {
+		for (st = 0; st < d->n_streams; st++) {
+			snprintf(name, sizeof(name), "sl_reply_%u_%u", w, st);
+			d->replies[w][st] = rte_ring_create_elem(name,
+				sizeof(struct sl_ack_token),
+				rte_align32pow2(d->cfg.stream_max_pending + 1),
+				(int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (d->replies[w][st] == NULL) {
+				SL_LOG(ERR, "reply ring %s: %s", name,
+				       rte_strerror(rte_errno));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+setup_streams(struct daemon_state *d)
+{
+	const struct sl_config *c = &d->cfg;
+	struct rte_ring *replies[SL_MAX_WORKERS];
+	char err[512];
+	unsigned st, w;
+
+	if (d->n_streams == 0)
+		return 0;
+	if ((c->tls_in.enabled || (c->relp.enabled && c->relp.tls)) &&
+	    (d->tls = sl_tls_server_ctx(c, err, sizeof(err))) == NULL) {
+		SL_LOG(ERR, "%s: %s", c->path, err);
+		return -1;
+	}
+	for (st = 0; st < d->n_streams; st++) {
+		struct sl_stream_params p = {
+			.id = st,
+			.cfg = c,
+			.tls = d->tls,
+			.mp = d->mp,
+			.rings = &d->rings,
+			.producer = d->n_rx + st,
+			.replies = replies,
+			.reuseport = d->n_streams > 1,
+			.socket = (int)rte_socket_id(),
+		};
+
+		for (w = 0; w < d->n_workers; w++)
+			replies[w] = d->replies[w][st];
+		d->streams[st] = sl_stream_create(&p, err, sizeof(err));
+		if (d->streams[st] == NULL) {
+			SL_LOG(ERR, "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Assigns roles to the worker lcores in EAL order and launches them. */
 static int
 launch(struct daemon_state *d)
 {
 	const struct sl_config *c = &d->cfg;
 	unsigned lcore, slot = 0, r, p;
+	unsigned n_work_only = c->mode == SL_MODE_PIPELINE ? d->n_workers : 0;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct lcore_role *role = &roles[lcore];
@@ -779,14 +943,17 @@ launch(struct daemon_state *d)
 				role->worker = d->workers[r];
 		} else if (c->mode == SL_MODE_PIPELINE && slot < d->n_rx + d->n_workers) {
 			role->worker = d->workers[slot - d->n_rx];
+		} else if (slot < d->n_rx + n_work_only + d->n_streams) {
+			role->stream = d->streams[slot - d->n_rx - n_work_only];
 		} else {
 			continue;
 		}
 		slot++;
 	}
-	run.rx_running = d->n_rx;
+	run.rx_running = d->n_rx + d->n_streams;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (!roles[lcore].has_rx && roles[lcore].worker == NULL)
+		if (!roles[lcore].has_rx && roles[lcore].worker == NULL &&
+		    roles[lcore].stream == NULL)
 			continue;
 		/* Only launched workers count: a poller waits for them all
 		 * to stop producing before it purges. */
@@ -864,12 +1031,20 @@ teardown(struct daemon_state *d)
 		sl_kafka_print_errors(d->producers[i], stdout,
 				      "sluiced: kafka failures");
 
+	for (i = 0; i < d->n_streams; i++)
+		sl_stream_free(d->streams[i]);
 	for (i = 0; i < d->n_workers; i++)
 		sl_worker_free(d->workers[i]);
 	for (i = 0; i < d->n_producers; i++)
 		sl_kafka_free(d->producers[i]);
-	for (i = 0; i < d->n_workers; i++)
+	for (i = 0; i < d->n_workers; i++) {
+		unsigned st;
+
 		rte_ring_free(d->settle[i]);
+		for (st = 0; st < d->n_streams; st++)
+			rte_ring_free(d->replies[i][st]);
+	}
+	SSL_CTX_free(d->tls);
 	left = sl_ring_set_free(&d->rings);
 	if (left > 0)
 		SL_STAT_DROP(sl_stats_self(), SL_DROP_SHUTDOWN, left);
@@ -926,7 +1101,11 @@ main(int argc, char **argv)
 	}
 	d.n_rx = d.cfg.rx_lcores;
 	d.n_workers = d.cfg.workers;
-	n_lcores = 1 + d.n_rx + (d.cfg.mode == SL_MODE_PIPELINE ? d.n_workers : 0);
+	d.n_streams = sl_config_stream_lcores(&d.cfg);
+	n_lcores = 1 + d.n_rx + (d.cfg.mode == SL_MODE_PIPELINE ? d.n_workers : 0) +
+		   d.n_streams;
+	if (d.n_streams > 0)
+		raise_fd_limit(d.cfg.stream_max_connections * d.n_streams);
 
 	/* Block the control signals before EAL and librdkafka start their
 	 * threads, so the threads inherit the mask and only the control loop
@@ -956,12 +1135,13 @@ main(int argc, char **argv)
 		       rte_strerror(rte_errno));
 		goto out;
 	}
-	if (sl_ring_set_create(&d.rings, "sl_ring", d.n_rx, d.n_workers,
+	if (sl_ring_set_create(&d.rings, "sl_ring", d.n_rx + d.n_streams, d.n_workers,
 			       d.cfg.ring_size, (int)rte_socket_id()) != 0) {
 		SL_LOG(ERR, "rings: %s", rte_strerror(rte_errno));
 		goto out;
 	}
-	if (setup_kafka(&d, &brokers) != 0 || setup_inputs(&d) != 0)
+	if (setup_replies(&d) != 0 || setup_kafka(&d, &brokers) != 0 ||
+	    setup_inputs(&d) != 0 || setup_streams(&d) != 0)
 		goto out;
 	{
 		char listen[SL_ADDR_STRLEN];
@@ -972,6 +1152,7 @@ main(int argc, char **argv)
 		       d.n_rx, d.n_workers,
 		       d.cfg.mode == SL_MODE_PIPELINE ? "pipeline" : "run-to-completion",
 		       brokers);
+		log_stream_listeners(&d.cfg);
 	}
 	if (launch(&d) != 0) {
 		__atomic_store_n(&run.rx_stop, 1, __ATOMIC_RELEASE);

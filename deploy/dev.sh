@@ -23,7 +23,8 @@ CORPUS=${SLUICE_CORPUS:-$SRC/../shared/corpus}
 PACKAGES=(
 	gcc pkg-config meson ninja-build
 	libdpdk-dev dpdk librdkafka-dev liblz4-dev libsodium-dev libcmocka-dev libpcap-dev
-	libhugetlbfs-bin kcat rsyslog bsdutils iproute2 iputils-ping ethtool
+	libssl-dev openssl
+	libhugetlbfs-bin kcat rsyslog rsyslog-relp rsyslog-gnutls bsdutils iproute2 iputils-ping ethtool
 	procps python3 python3-scapy lz4
 	clang libclang-rt-14-dev
 )

@@ -157,3 +157,47 @@ sl_cat() {
 sl_corpus() {
 	awk 1 "$SL_CORPUS"/*.log
 }
+
+# sl_devbroker_controlled [ARGS...]: sl_devbroker with a control FIFO,
+# $SL_WORK/devbroker.N.ctl beside its log devbroker.N.log, for
+# sl_devbroker_ctl; sets SL_BROKERS, SL_DEVBROKER_CTL (the FIFO) and
+# SL_DEVBROKER_LOG (where its answers go).
+sl_devbroker_controlled() {
+	local n=$((SL_DEVBROKERS + 1))
+	sl_devbroker --control "$SL_WORK/devbroker.$n.ctl" "$@"
+	SL_DEVBROKER_CTL="$SL_WORK/devbroker.$n.ctl"
+	SL_DEVBROKER_LOG="$SL_WORK/devbroker.$n.log"
+}
+
+# sl_devbroker_ctl CMD...: sends the line "CMD..." (words joined by single
+# spaces) to the devbroker that sl_devbroker_controlled started last and
+# waits up to 10 s for its answer; fails the test unless the answer is
+# "devbroker: control: CMD...: ok". E.g. sl_devbroker_ctl down all,
+# sl_devbroker_ctl errors Produce NOT_ENOUGH_REPLICAS*3.
+sl_devbroker_ctl() {
+	local fifo=${SL_DEVBROKER_CTL:?sl_devbroker_ctl: no controlled devbroker}
+	local prefix="devbroker: control: $*: " before answer
+	# A repeated command has older answers in the log: wait for a new one.
+	before=$(grep -cF -- "$prefix" "$SL_DEVBROKER_LOG" || true)
+	# shellcheck disable=SC2016 # the inner bash expands $1 and $2
+	timeout 10 bash -c 'printf "%s\n" "$1" >"$2"' sl_devbroker_ctl "$*" \
+		"$fifo" || sl_fail "devbroker control FIFO not open: $*"
+	sl_wait_for 10 sl_devbroker_answered "$prefix" "$before" ||
+		sl_fail "devbroker did not answer \"$*\" within 10 s"
+	answer=$(grep -F -- "$prefix" "$SL_DEVBROKER_LOG" | tail -n 1)
+	[ "$answer" = "${prefix}ok" ] || sl_fail "$answer"
+	sl_log "devbroker: $*"
+}
+
+# sl_devbroker_answered PREFIX COUNT: more than COUNT answers start with
+# PREFIX in the controlled devbroker's log.
+sl_devbroker_answered() {
+	[ "$(grep -cF -- "$1" "$SL_DEVBROKER_LOG" || true)" -gt "$2" ]
+}
+
+# sl_streamclient MODE ARGS...: runs tests/integration/streamclient.py
+# (garbage, stall, flood, relp: misbehaving TCP and RELP clients) with
+# /usr/bin/python3; its output on stdout, its exit status returned.
+sl_streamclient() {
+	"$SL_PY" "$SL_SRC/tests/integration/streamclient.py" "$@"
+}

@@ -223,4 +223,92 @@ broker_pid=
 [ ! -s "$tmp/broker.err" ] || fail "devbroker wrote to stderr"
 ok "devbroker stops on SIGTERM, exit 0, bootstrap file removed"
 
+# --- control FIFO: fail the cluster on purpose ---------------------------
+rc=0; : >"$tmp/taken"
+"$devbroker" --control "$tmp/taken" >/dev/null 2>"$tmp/taken.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "devbroker --control on an existing file exited $rc"
+grep -q "mkfifo $tmp/taken: File exists" "$tmp/taken.err" ||
+	fail "no mkfifo error: $(cat "$tmp/taken.err")"
+rm -f "$tmp/taken" "$tmp/taken.err"
+
+"$devbroker" --brokers 3 --topic c:1 --control "$tmp/ctl" \
+	--bootstrap-file "$tmp/bootstrap" >"$tmp/ctl.out" 2>"$tmp/ctl.err" &
+broker_pid=$!
+for _ in $(seq 200); do
+	[ -f "$tmp/bootstrap" ] && break
+	kill -0 "$broker_pid" 2>/dev/null || fail "controlled devbroker died"
+	sleep 0.1
+done
+bs=$(cat "$tmp/bootstrap") || fail "no bootstrap file for the controlled devbroker"
+[ "$(stat -c %F:%a "$tmp/ctl")" = "fifo:600" ] ||
+	fail "control is $(stat -c %F:%a "$tmp/ctl"), want fifo:600"
+
+# ctl LINE: writes LINE to the FIFO, waits up to 10 s for the new answer
+# to it and puts that answer in $answer.
+ctl() {
+	local prefix="devbroker: control: $1: " before
+	before=$(grep -cF -- "$prefix" "$tmp/ctl.out" || true)
+	# shellcheck disable=SC2016 # the inner bash expands $1 and $2
+	timeout 10 bash -c 'printf "%s\n" "$1" >"$2"' ctl "$1" "$tmp/ctl" ||
+		fail "control FIFO not open for \"$1\""
+	for _ in $(seq 100); do
+		[ "$(grep -cF -- "$prefix" "$tmp/ctl.out" || true)" -gt "$before" ] &&
+			break
+		sleep 0.1
+	done
+	answer=$(grep -F -- "$prefix" "$tmp/ctl.out" | tail -n 1)
+	[ -n "$answer" ] || fail "no answer to \"$1\" in 10 s"
+}
+
+ctl "down all"
+[ "$answer" = "devbroker: control: down all: ok" ] || fail "$answer"
+rc=0
+printf 'lost\n' | kcat -P -b "$bs" -t c -p 0 -X message.timeout.ms=2000 \
+	-X topic.metadata.refresh.interval.ms=500 >/dev/null 2>"$tmp/down.log" ||
+	rc=$?
+[ "$rc" -ne 0 ] || fail "kcat produced to a cluster that is down"
+grep -q "Connection refused" "$tmp/down.log" ||
+	fail "kcat saw no refused connection: $(tail -n 3 "$tmp/down.log")"
+ctl "up all"
+[ "$answer" = "devbroker: control: up all: ok" ] || fail "$answer"
+printf 'back\n' | kcat -P -b "$bs" -t c -p 0 -X message.timeout.ms=5000 \
+	2>"$tmp/kcat.err" || fail "kcat could not produce after up all"
+ok "down all refuses connections and fails kcat; up all serves again"
+
+# Two pushed errors: the producer retries twice, then gets through.
+ctl "errors Produce NOT_ENOUGH_REPLICAS*2"
+[ "$answer" = "devbroker: control: errors Produce NOT_ENOUGH_REPLICAS*2: ok" ] ||
+	fail "$answer"
+printf 'retried\n' | kcat -P -b "$bs" -t c -p 0 -X message.timeout.ms=5000 \
+	-d msg 2>"$tmp/retry.log" || fail "kcat could not produce past 2 errors"
+[ "$(grep -c 'Not enough in-sync replicas (actions Retry' "$tmp/retry.log")" \
+	-eq 2 ] || fail "kcat did not retry twice: $(grep -i replicas "$tmp/retry.log")"
+run_cat --brokers "$bs" --topic c --from-beginning --count 2 --timeout 10
+[ "$rc" -eq 0 ] || fail "sluice-cat after the faults exited $rc"
+printf 'back\nretried\n' | cmp - "$tmp/cat.out" || fail "topic c holds $(cat "$tmp/cat.out")"
+ok "pushed Produce errors are retried; topic c holds exactly what got through"
+
+for line in "frobnicate 1" "down 4" "up" "rtt 1 fast" "errors Produce NOPE" \
+	"errors Nope REQUEST_TIMED_OUT" "errors Produce NOT_ENOUGH_REPLICAS*0"; do
+	ctl "$line"
+	case $answer in
+	"devbroker: control: $line: error: "?*) ;;
+	*) fail "\"$line\" answered \"$answer\"" ;;
+	esac
+done
+grep -qF 'frobnicate 1: error: unknown command "frobnicate"' "$tmp/ctl.out" ||
+	fail "unknown command error unclear"
+ctl "rtt all 0"
+[ "$answer" = "devbroker: control: rtt all 0: ok" ] || fail "$answer"
+ok "bad commands get an error line, and the FIFO keeps serving"
+
+kill -TERM "$broker_pid"
+rc=0; wait "$broker_pid" || rc=$?
+broker_pid=
+[ "$rc" -eq 0 ] || fail "controlled devbroker exited $rc on SIGTERM"
+[ ! -e "$tmp/ctl" ] || fail "control FIFO left after SIGTERM"
+[ ! -s "$tmp/ctl.err" ] || fail "controlled devbroker wrote to stderr"
+rm -f "$tmp/down.log" "$tmp/retry.log" "$tmp/kcat.err" "$tmp/cat.err"
+ok "controlled devbroker stops on SIGTERM, FIFO removed"
+
 echo "test_tools: $passed passed, 0 failed"

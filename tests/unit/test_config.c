@@ -512,13 +512,74 @@ test_unknown_section(void **state)
 		   "unknown section (did you mean [port.eth0]?)", NULL);
 	load_fails("[routes.web]\n", 1,
 		   "unknown section (did you mean [route.web]?)", NULL);
-	load_fails("[input.tcp]\n", 1, "[input.tcp]: unknown section", NULL);
+	load_fails("[input.sctp]\n", 1, "[input.sctp]: unknown section", NULL);
 	load_fails("[nothing_like_it]\n", 1, "unknown section", NULL);
 	load_fails("[port.bad/name]\n", 1, "[port.bad/name]: port name must be",
 		   NULL);
 	load_fails("[route.]\n", 1, "route name must be", NULL);
 	load_fails("[port.a234567890123456789012345678901234567890123456789012345678901234]\n",
 		   1, "port name must be", NULL);
+}
+
+/* The stream listeners: on with listen, off with an empty one; framing,
+ * TLS and [stream] limits parsed and checked. */
+static void
+test_streams(void **state)
+{
+	struct loaded *l;
+	struct sl_config c;
+
+	(void)state;
+	l = load_ok("[input.tcp]\nlisten = 127.0.0.1:5514\nframing = octet\n"
+		    "[input.relp]\nlisten = [::1]:20514\nwindow = 256\n"
+		    "[stream]\nlcores = 2\nmax_connections = 100\n"
+		    "max_connections_per_source = 3\nidle_timeout = 2s\n"
+		    "max_pending = 1024\nmax_output = 64k\n");
+	assert_true(l->c.tcp.enabled);
+	assert_int_equal(l->c.tcp.framing, SL_FRAMING_OCTET);
+	assert_int_equal(l->c.tcp.listen.port, 5514);
+	assert_true(l->c.relp.enabled);
+	assert_int_equal(l->c.relp.listen.family, AF_INET6);
+	assert_int_equal(l->c.relp_window, 256);
+	assert_false(l->c.tls_in.enabled);
+	assert_int_equal(l->c.stream_lcores, 2);
+	assert_int_equal(l->c.stream_max_connections, 100);
+	assert_int_equal(l->c.stream_max_per_source, 3);
+	assert_int_equal(l->c.stream_idle_timeout_ms, 2000);
+	assert_int_equal(l->c.stream_max_pending, 1024);
+	assert_int_equal(l->c.stream_max_output, 64 << 10);
+	assert_int_equal(sl_config_stream_lcores(&l->c), 2);
+	assert_int_equal(sl_config_validate(&l->c, l->err, sizeof(l->err)), 0);
+	free(l);
+
+	load_fails("[input.tcp]\nlisten = 127.0.0.1\n", 2,
+		   "[input.tcp] listen:", "ADDRESS:PORT", NULL);
+	load_fails("[input.tcp]\nframing = crlf\n", 2,
+		   "[input.tcp] framing:", "auto", NULL);
+	load_fails("[input.relp]\nwindow = 100\n", 2,
+		   "[input.relp] window:", "power of two", NULL);
+	load_fails("[input.relp]\ntls = maybe\n", 2, "[input.relp] tls:", NULL);
+	load_fails("[stream]\nlcores = 9\n", 2, "[stream] lcores:", NULL);
+	load_fails("[tls]\nverify_client = always\n", 2,
+		   "[tls] verify_client:", "required", NULL);
+
+	sl_config_defaults(&c);
+	assert_int_equal(sl_config_stream_lcores(&c), 0);
+	set_ok(&c, "input.tcp.listen=127.0.0.1:5514");
+	set_ok(&c, "input.relp.listen=127.0.0.1:5514");
+	validate_fails(&c, "[input.tcp] and [input.relp] both listen on 127.0.0.1:5514");
+	set_ok(&c, "input.relp.listen=127.0.0.1:20514");
+	set_ok(&c, "input.relp.tls=on");
+	validate_fails(&c, "[input.relp] uses TLS: [tls] cert and key are required");
+	set_ok(&c, "tls.cert=/etc/sluice/cert.pem");
+	set_ok(&c, "tls.key=/etc/sluice/key.pem");
+	set_ok(&c, "tls.verify_client=required");
+	validate_fails(&c, "[tls] verify_client needs ca");
+	set_ok(&c, "tls.ca=/etc/sluice/ca.pem");
+	assert_int_equal(sl_config_validate(&c, NULL, 0), 0);
+	set_ok(&c, "input.tcp.listen=");
+	set_ok(&c, "input.relp.listen=");
+	assert_int_equal(sl_config_stream_lcores(&c), 0);
 }
 
 static void
@@ -1108,6 +1169,7 @@ main(void)
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_set_errors),
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_streams),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_doc_example),
