@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """mkseeds.py NAME DIR: writes hand-made seed inputs of fuzz target NAME
-(syslog, route, config, pkt) into DIR, in the input format the target's
+(syslog, route, config, pkt, frame, relp) into DIR, in the input format the target's
 source file describes. The packet seeds are built with scapy, so their
 checksums and fragment offsets are right and the fuzzer starts from
 frames that reach deep into the packet stage; the configuration seeds
@@ -155,7 +155,59 @@ def pkt(d):
                    frame(eth / frags[0])], ctl=(2 << 3) | (1 << 6))
 
 
-TARGETS = {"syslog": syslog, "route": route, "config": config, "pkt": pkt}
+def octet(*msgs):
+    return b"".join(b"%d %s" % (len(m), m) for m in msgs)
+
+
+def relp_frame(txnr, cmd, data=b""):
+    if not data:
+        return b"%d %s 0\n" % (txnr, cmd)
+    return b"%d %s %d %s\n" % (txnr, cmd, len(data), data)
+
+
+# fuzz_frame input: control byte (bits 0-1: max_message 1/16/100/1000),
+# then the stream.
+FRAME = [
+    b"\x03" + b"".join(s + b"\n" for s in SYSLOG[:6]),
+    b"\x03" + b"".join(s + b"\r\n" for s in SYSLOG[6:12]),
+    b"\x03" + octet(*SYSLOG[:8]),
+    b"\x01" + b"one\n" + b"x" * 40 + b"\r\ntwo\r\n\n" + b"y" * 30,
+    b"\x01" + octet(b"one", b"x" * 40, b"two", b"y" * 17),
+    b"\x02" + b"a\r\r\nb\x00c\n\r\n\n",
+    b"\x02" + b"05 hello", b"\x02" + b"1234567890 x", b"\x02" + b"12x",
+    b"\x02" + b"2 ok\n3 abc", b"\x00" + b"999999999 " + b"z" * 20,
+]
+
+# fuzz_relp input: control byte (bits 0-1: max_data 0/8/64/4096), then
+# what a client sends; the open offers are librelp 1.11's.
+RELP_OFFERS = (b"relp_version=0\nrelp_software=librelp,1.11.0,"
+               b"http://librelp.adiscon.com\ncommands=syslog")
+RELP = [
+    b"\x03" + relp_frame(1, b"open", RELP_OFFERS) +
+    b"".join(relp_frame(2 + i, b"syslog", s) for i, s in enumerate(SYSLOG[:5])) +
+    relp_frame(7, b"close"),
+    b"\x03" + relp_frame(1, b"open", b"relp_version=1\ncommands=foo,syslog\n"),
+    b"\x03" + relp_frame(1, b"open", b"relp_version=x\n=\ncommands"),
+    b"\x01" + relp_frame(1, b"syslog", b"too long for eight"),
+    b"\x02" + relp_frame(3, b"rsp", b"200 OK") + relp_frame(4, b"serverclose"),
+    b"\x02" + b"00012 starttls 003 a\nb\n1 close 0 \n",
+    b"\x02" + b"0 syslog 1 a\n", b"\x02" + b"1 sys1og 1 a\n",
+    b"\x02" + b"1 syslog 5 hello!", b"\x03" + b"1 syslog 1234567890 ",
+]
+
+
+def frame(d):
+    for i, s in enumerate(FRAME):
+        write(d, "frame-%02d" % i, s)
+
+
+def relp(d):
+    for i, s in enumerate(RELP):
+        write(d, "relp-%02d" % i, s)
+
+
+TARGETS = {"syslog": syslog, "route": route, "config": config, "pkt": pkt,
+           "frame": frame, "relp": relp}
 
 
 def main():
