@@ -47,13 +47,14 @@ struct sl_frame_state {
 };
 
 /* What sl_frame_next() found. consumed is the number of bytes the caller
- * drops from the front of its buffer (with every return code but
- * SL_FRAME_ERROR, possibly 0 with SL_FRAME_NEED); off and len locate the
- * message inside the buffer that was passed (SL_FRAME_MSG), or the known
- * part and the length of an oversize message (SL_FRAME_OVERSIZE: len is
- * the full length in octet mode and when the LF was seen, else the
- * length received so far); reason is a static string with SL_FRAME_ERROR,
- * else NULL. */
+ * drops from the front of its buffer (possibly 0 with SL_FRAME_NEED;
+ * with SL_FRAME_ERROR, for the log, the offset of the bad header after
+ * the tail of a skipped message). off and len locate the message inside
+ * the buffer that was passed (SL_FRAME_MSG), or the known part and the
+ * length of an oversize message (SL_FRAME_OVERSIZE: len is the full
+ * length in octet mode and when the LF was seen, else the length
+ * received so far). reason is a static string with SL_FRAME_ERROR, else
+ * NULL. */
 struct sl_frame_msg {
 	size_t consumed;
 	size_t off;

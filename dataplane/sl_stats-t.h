@@ -67,7 +67,9 @@ struct sl_lcore_stats {
 	uint64_t tcp_messages;   /* messages framed from streams */
 	uint64_t relp_sessions;  /* RELP sessions opened */
 	uint64_t relp_acked;     /* "rsp 200" for a syslog command */
-	uint64_t relp_nacked;    /* "rsp 500" for a syslog command */
+	uint64_t relp_nacked;    /* syslog commands not stored: "rsp 500"
+				  * (empty), or a failed delivery that
+				  * closed the session for a resend */
 	uint64_t ack_stale;      /* answers for a connection already gone */
 	uint64_t drops[SL_DROP__COUNT];
 } __rte_cache_aligned;

@@ -38,6 +38,11 @@
 #define STREAM_RSP_MAX       (SL_RELP_NUMBER_DIGITS * 2 + 16 + SL_RELP_TEXT_MAX)
 #define STREAM_SOFTWARE      "sluice,1,https://github.com/sluice"
 #define EV_LISTENER          (1ull << 63)
+/* Window code of a message Kafka did not store. Never sent: librelp's
+ * client drops a message answered "500" instead of resending it, so the
+ * session is closed there and the client resends everything unanswered
+ * on its next session. */
+#define STREAM_CODE_RESEND   1
 #define SLOT_NONE            UINT32_MAX
 
 /* What framing a connection's input did. */
@@ -455,6 +460,11 @@ relp_answer(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot)
 	while (!sl_relp_window_empty(&c->win) &&
 	       out_reserve(s, c, STREAM_RSP_MAX) == 0 &&
 	       sl_relp_window_pop_ready(&c->win, &txnr, &code)) {
+		if (code == STREAM_CODE_RESEND) {
+			conn_log(s, c, "relp: Kafka did not store a message; session closed so the sender resends it");
+			conn_flush(s, c, slot);
+			return -1;
+		}
 		n = sl_relp_rsp(c->out + c->out_len, c->out_cap - c->out_len,
 				txnr, code, code == SL_RELP_CODE_OK ? "OK" : "error",
 				NULL);
@@ -824,7 +834,7 @@ replies_drain(struct sl_stream *s)
 				    c->state == SL_CONN_FREE ||
 				    c->gen != t[i].gen || !c->relp ||
 				    sl_relp_window_complete(&c->win, t[i].seq,
-					ok ? SL_RELP_CODE_OK : SL_RELP_CODE_ERROR) != 0) {
+					ok ? SL_RELP_CODE_OK : STREAM_CODE_RESEND) != 0) {
 					SL_STAT_ADD(s->stats, ack_stale, 1);
 					continue;
 				}

@@ -117,7 +117,9 @@ run(enum sl_framing mode, size_t max, const uint8_t *in, size_t n,
 			if (rc == SL_FRAME_ERROR) {
 				SL_FUZZ_CHECK(m.reason != NULL);
 				SL_FUZZ_CHECK(st.mode == SL_FRAMING_OCTET);
-				t->ev[t->n++] = (struct event){ rc, dropped, 0 };
+				SL_FUZZ_CHECK(m.consumed < len);
+				t->ev[t->n++] = (struct event){
+					rc, dropped + m.consumed, 0 };
 				free(copy);
 				t->mode = st.mode;
 				free(buf);
