@@ -365,12 +365,12 @@ test_lf(void **state)
 	static const char in[] = "a\nb\r\n\n\r\nc\r\r\nx\0y\ntail";
 	struct sl_frame_state st;
 	struct sl_frame_msg m;
-	size_t pos = 0, n = sizeof(in) - 1;
 	static const char *const want[] = { "a", "b", "", "", "c\r" };
+	size_t pos = 0, n = sizeof(in) - 1, i;
 
 	(void)state;
 	sl_frame_init(&st, SL_FRAMING_LF);
-	for (size_t i = 0; i < 5; i++) {
+	for (i = 0; i < 5; i++) {
 		assert_int_equal(next_n(&st, in + pos, n - pos, 100, &m),
 				 SL_FRAME_MSG);
 		assert_int_equal(m.len, strlen(want[i]));
