@@ -2,19 +2,21 @@
 # sourced after lib.sh: numbered messages fed to a real rsyslog that
 # forwards them to sluiced, and the check of what Kafka holds.
 
-# sl_rsyslog_start NAME ACTION: starts rsyslogd (its own work directory,
+# sl_rsyslog_start NAME ACTION [PREAMBLE]: starts rsyslogd (its own work directory,
 # pid file and log under $SL_WORK/NAME) that reads $SL_WORK/NAME.lines
 # with imfile (tag "seqtest", facility local4) and forwards each line with
 # the rsyslog action statement ACTION, e.g.
 #   'action(type="omrelp" target="127.0.0.1" port="20514")'.
 # Messages are RFC 5424 with HOSTNAME rsyslog-NAME. The action gets an
 # in-memory queue that retries for ever, as an operator sets it for
-# reliable forwarding.
+# reliable forwarding. PREAMBLE goes before everything else (global
+# settings such as the TLS files of omfwd's netstream driver).
 sl_rsyslog_start() {
-	local name=$1 action=$2 dir="$SL_WORK/$1"
+	local name=$1 action=$2 preamble=${3:-} dir="$SL_WORK/$1"
 	mkdir -p "$dir"
 	: >>"$SL_WORK/$name.lines"
 	cat >"$dir/rsyslog.conf" <<CONF
+$preamble
 global(workDirectory="$dir" maxMessageSize="64k")
 module(load="imfile")
 module(load="omrelp")
