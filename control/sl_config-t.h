@@ -47,14 +47,20 @@ enum sl_config_encryption {
 };
 
 /* One DPDK port. Invariants: devargs non-empty; has_ip4/has_ip6 say which
- * address fields are set. */
+ * address fields are set; prefix4/prefix6 are the prefix lengths written
+ * after them (32 and 128 when none was), used for the exception
+ * interface; exception is the name of the kernel interface that takes
+ * this port's non-syslog traffic, "" when there is none. */
 struct sl_config_port {
 	char name[64];
 	char devargs[SL_CONFIG_LONGSTR];
 	int has_ip4;
 	uint32_t ip4;           /* network byte order */
+	uint8_t prefix4;
 	int has_ip6;
 	uint8_t ip6[16];
+	uint8_t prefix6;
+	char exception[16];     /* IFNAMSIZ */
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	int promiscuous;

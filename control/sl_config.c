@@ -8,6 +8,7 @@
  * never leaves a half-written field behind.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -848,12 +849,40 @@ parse_devargs(void *obj, const struct sl_config_key *k, const char *v,
 	return parse_string(obj, k, v, why, whylen);
 }
 
+/* Splits "ADDRESS[/PREFIX]" in v into addr (NUL-terminated, len bytes)
+ * and *prefix (max when absent). Returns 0, or -1 on a bad prefix. */
+static int
+split_prefix(const char *v, char *addr, size_t len, unsigned max,
+	     uint8_t *prefix)
+{
+	const char *slash = strchr(v, '/');
+	size_t n = slash != NULL ? (size_t)(slash - v) : strlen(v);
+	char *end;
+	unsigned long p;
+
+	if (n >= len)
+		return -1;
+	memcpy(addr, v, n);
+	addr[n] = '\0';
+	*prefix = (uint8_t)max;
+	if (slash == NULL)
+		return 0;
+	errno = 0;
+	p = strtoul(slash + 1, &end, 10);
+	if (errno != 0 || end == slash + 1 || *end != '\0' || p > max)
+		return -1;
+	*prefix = (uint8_t)p;
+	return 0;
+}
+
 static int
 parse_address4(void *obj, const struct sl_config_key *k, const char *v,
 	       char *why, size_t whylen)
 {
 	struct sl_config_port *p = obj;
+	char text[INET_ADDRSTRLEN];
 	struct in_addr a;
+	uint8_t prefix;
 
 	(void)k;
 	if (v[0] == '\0') {
@@ -861,9 +890,13 @@ parse_address4(void *obj, const struct sl_config_key *k, const char *v,
 		p->ip4 = 0;
 		return 0;
 	}
-	if (inet_pton(AF_INET, v, &a) != 1)
-		return fail(why, whylen, "must be an IPv4 address, not \"%s\"", v);
+	if (split_prefix(v, text, sizeof(text), 32, &prefix) != 0 ||
+	    inet_pton(AF_INET, text, &a) != 1)
+		return fail(why, whylen,
+			    "must be an IPv4 address, optionally with /PREFIX (0..32), not \"%s\"",
+			    v);
 	p->ip4 = a.s_addr;
+	p->prefix4 = prefix;
 	p->has_ip4 = 1;
 	return 0;
 }
@@ -873,7 +906,8 @@ parse_address6(void *obj, const struct sl_config_key *k, const char *v,
 	       char *why, size_t whylen)
 {
 	struct sl_config_port *p = obj;
-	uint8_t a[16];
+	char text[INET6_ADDRSTRLEN];
+	uint8_t a[16], prefix;
 
 	(void)k;
 	if (v[0] == '\0') {
@@ -881,11 +915,34 @@ parse_address6(void *obj, const struct sl_config_key *k, const char *v,
 		memset(p->ip6, 0, sizeof(p->ip6));
 		return 0;
 	}
-	if (inet_pton(AF_INET6, v, a) != 1)
-		return fail(why, whylen, "must be an IPv6 address, not \"%s\"", v);
+	if (split_prefix(v, text, sizeof(text), 128, &prefix) != 0 ||
+	    inet_pton(AF_INET6, text, a) != 1)
+		return fail(why, whylen,
+			    "must be an IPv6 address, optionally with /PREFIX (0..128), not \"%s\"",
+			    v);
 	memcpy(p->ip6, a, sizeof(a));
+	p->prefix6 = prefix;
 	p->has_ip6 = 1;
 	return 0;
+}
+
+/* A kernel interface name (IFNAMSIZ - 1 bytes of letters, digits, '-',
+ * '_', '.'), or "" for none. */
+static int
+parse_ifname(void *obj, const struct sl_config_key *k, const char *v,
+	     char *why, size_t whylen)
+{
+	const char *c;
+
+	for (c = v; *c != '\0'; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' &&
+		    *c != '.')
+			return fail(why, whylen,
+				    "must be an interface name (letters, digits, '-', '_', '.'), not \"%s\"",
+				    v);
+	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+		return fail(why, whylen, "must be an interface name, not \"%s\"", v);
+	return parse_string(obj, k, v, why, whylen);
 }
 
 static const struct sl_config_key port_keys[] = {
@@ -894,6 +951,9 @@ static const struct sl_config_key port_keys[] = {
 	  .size = sizeof(((struct sl_config_port *)0)->devargs) },
 	{ .name = "address", .parse = parse_address4 },
 	{ .name = "address6", .parse = parse_address6 },
+	{ .name = "exception", .parse = parse_ifname,
+	  .off = offsetof(struct sl_config_port, exception),
+	  .size = sizeof(((struct sl_config_port *)0)->exception) },
 	{ .name = "rx_desc", .parse = parse_uint,
 	  .off = offsetof(struct sl_config_port, rx_desc),
 	  .size = sizeof(uint16_t), .min = 64, .max = 16384, .pow2 = 1 },
@@ -1282,6 +1342,8 @@ port_get(struct sl_config *c, const char *name)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->rx_desc = 1024;
+	p->prefix4 = 32;
+	p->prefix6 = 128;
 	p->tx_desc = 1024;
 	return (int)c->n_ports++;
 }
@@ -1951,6 +2013,21 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 					       "[port.%s] and [port.%s] have the same devargs \"%s\"",
 					       c->ports[j].name, p->name,
 					       p->devargs);
+				return -1;
+			}
+		}
+		if (p->exception[0] != '\0' && !p->has_ip4 && !p->has_ip6) {
+			validate_error(c, err, errlen,
+				       "[port.%s] exception needs address or address6 (the kernel interface gets them)",
+				       p->name);
+			return -1;
+		}
+		for (j = 0; j < i && p->exception[0] != '\0'; j++) {
+			if (strcmp(c->ports[j].exception, p->exception) == 0) {
+				validate_error(c, err, errlen,
+					       "[port.%s] and [port.%s] have the same exception interface \"%s\"",
+					       c->ports[j].name, p->name,
+					       p->exception);
 				return -1;
 			}
 		}

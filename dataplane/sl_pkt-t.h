@@ -19,7 +19,10 @@
  * address is ours or listen_any is set (listen_any never takes a group
  * address); frag_tbl may be NULL (fragments are then dropped as
  * SL_DROP_FRAGMENT); death_row is empty between sl_pkt_process calls;
- * stats points to the owning lcore's counters. */
+ * stats points to the owning lcore's counters; with exception set, the
+ * kernel behind the port's exception interface owns the address for
+ * everything but the listened UDP port: ARP, ICMP, TCP and the rest to
+ * our address go to it instead of being answered or dropped here. */
 struct sl_pkt_ctx {
 	struct rte_ether_addr mac;
 	int has_ip4;
@@ -30,6 +33,7 @@ struct sl_pkt_ctx {
 	int listen_any;
 	uint32_t max_message;      /* larger UDP payloads: SL_DROP_OVERSIZE */
 	uint16_t input;            /* copied into sl_meta.input */
+	int exception;             /* a kernel interface takes the rest */
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct rte_ip_frag_death_row death_row;
 	struct sl_lcore_stats *stats;

@@ -100,6 +100,7 @@ enum sl_pkt_verdict {
 	SL_PKT_MSG,   /* a listened UDP payload, for msgs[] */
 	SL_PKT_REPLY, /* rewritten into a reply, for tx[] */
 	SL_PKT_HELD,  /* taken by the reassembly table, which counts its drops */
+	SL_PKT_KERNEL, /* for the kernel behind the exception interface */
 };
 
 /* What the receive path does with an IP protocol (ICMP meaning ICMPv6
@@ -135,8 +136,8 @@ static const struct rte_ether_addr sl_pkt_all_nodes_mac = {
 static const uint8_t sl_pkt_ip6_unspecified[16];
 
 /* The one place that decides what an IP protocol gets on the receive
- * path, for IPv4 and IPv6 alike. The kernel exception path (TCP and the
- * rest, issue 4) becomes one more class here and one more verdict. */
+ * path, for IPv4 and IPv6 alike. With an exception interface, ICMP and
+ * the other protocols to our address go to the kernel (the callers). */
 static inline enum sl_pkt_l4
 sl_pkt_l4_class(uint8_t proto, int ipv6)
 {
@@ -531,8 +532,12 @@ sl_pkt_ipv4(struct sl_pkt_ctx *ctx, struct sl_pkt_frame *f, uint64_t now_tsc,
 			return sl_pkt_ipv4_frag(ctx, f, ip, ihl, now_tsc, rx_ns);
 		return sl_pkt_udp4(ctx, f, ip, f->l2_len + ihl, tot - ihl, rx_ns);
 	case SL_PKT_L4_ICMP:
+		if (ctx->exception && sl_pkt_is_ip4(ctx, ip->dst_addr))
+			return SL_PKT_KERNEL;
 		return sl_pkt_icmp4(ctx, f, ip, ihl, tot);
 	case SL_PKT_L4_OTHER:
+		if (ctx->exception && sl_pkt_is_ip4(ctx, ip->dst_addr))
+			return SL_PKT_KERNEL;
 		break;
 	}
 	return sl_pkt_drop(f, SL_DROP_UNSUPPORTED);
@@ -797,8 +802,12 @@ sl_pkt_ipv6(struct sl_pkt_ctx *ctx, struct sl_pkt_frame *f, uint64_t rx_ns)
 	case SL_PKT_L4_UDP:
 		return sl_pkt_udp6(ctx, f, ip6, off, end - off, dst_ours, rx_ns);
 	case SL_PKT_L4_ICMP:
+		if (ctx->exception && (dst_ours || dst_snm))
+			return SL_PKT_KERNEL;
 		return sl_pkt_icmp6(ctx, f, ip6, off, end - off, dst_ours, dst_snm);
 	case SL_PKT_L4_OTHER:
+		if (ctx->exception && dst_ours)
+			return SL_PKT_KERNEL;
 		break;
 	}
 	return sl_pkt_drop(f, SL_DROP_UNSUPPORTED);
@@ -821,6 +830,10 @@ sl_pkt_arp(const struct sl_pkt_ctx *ctx, struct sl_pkt_frame *f)
 	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4)
 		return sl_pkt_drop(f, SL_DROP_UNSUPPORTED);
 	a = &arp->arp_data;
+	/* The kernel resolves its own neighbours: requests for our address
+	 * and the replies to its own requests. */
+	if (ctx->exception && sl_pkt_is_ip4(ctx, a->arp_tip))
+		return SL_PKT_KERNEL;
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) ||
 	    !sl_pkt_is_ip4(ctx, a->arp_tip) || a->arp_sip == a->arp_tip)
 		return sl_pkt_drop(f, SL_DROP_NOT_LISTENED);
@@ -891,10 +904,11 @@ sl_pkt_classify(struct sl_pkt_ctx *ctx, struct sl_pkt_frame *f,
 unsigned
 sl_pkt_process(struct sl_pkt_ctx *ctx, struct rte_mbuf **in, unsigned n,
 	       struct rte_mbuf **msgs, struct rte_mbuf **tx, unsigned *n_tx,
-	       uint64_t now_tsc, uint64_t rx_ns)
+	       struct rte_mbuf **kern, unsigned *n_kern, uint64_t now_tsc,
+	       uint64_t rx_ns)
 {
 	struct sl_lcore_stats *st = ctx->stats;
-	unsigned i, n_msg = 0, n_reply = 0;
+	unsigned i, n_msg = 0, n_reply = 0, n_k = 0;
 
 	for (i = 0; i < n && i < SL_PKT_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(in[i], void *));
@@ -910,6 +924,9 @@ sl_pkt_process(struct sl_pkt_ctx *ctx, struct rte_mbuf **in, unsigned n,
 			break;
 		case SL_PKT_REPLY:
 			tx[n_reply++] = f.m;
+			break;
+		case SL_PKT_KERNEL:
+			kern[n_k++] = f.m;
 			break;
 		case SL_PKT_HELD:
 			break;
@@ -936,6 +953,7 @@ sl_pkt_process(struct sl_pkt_ctx *ctx, struct rte_mbuf **in, unsigned n,
 						   SL_PKT_PREFETCH_AHEAD);
 	}
 	*n_tx = n_reply;
+	*n_kern = n_k;
 	return n_msg;
 }
 

@@ -32,6 +32,9 @@ void sl_pkt_ctx_free(struct sl_pkt_ctx *ctx);
  *    neighbour advertisement), to be sent on the same port; VLAN tags of
  *    the request stay in the frame, tags the port stripped are asked back
  *    with RTE_MBUF_F_TX_VLAN / RTE_MBUF_F_TX_QINQ;
+ *  - kern[]: with ctx->exception, a frame for the kernel behind the
+ *    exception interface (ARP for our address, ICMP, TCP and other
+ *    protocols to it), untouched;
  *  - held by the reassembly table (a fragment of an incomplete datagram);
  *  - freed, with the drop counted in ctx->stats by reason.
  * ctx->stats receives the fragment, reply and drop counters (rx_packets
@@ -39,12 +42,13 @@ void sl_pkt_ctx_free(struct sl_pkt_ctx *ctx);
  * rx_arp_replies. ARP and neighbour traffic not for us, and frames to
  * group MACs other than ARP broadcast and our IPv6 solicited-node group,
  * are LAN chatter: SL_DROP_NOT_LISTENED.
- * msgs and tx must each have room for n entries. now_tsc is rte_rdtsc()
- * (reassembly timeouts); rx_ns is the receive wall clock for sl_meta.
- * Returns the number of entries written to msgs; *n_tx gets the number
- * written to tx. */
+ * msgs, tx and kern must each have room for n entries. now_tsc is
+ * rte_rdtsc() (reassembly timeouts); rx_ns is the receive wall clock for
+ * sl_meta. Returns the number of entries written to msgs; *n_tx and
+ * *n_kern get the numbers written to tx and kern. */
 unsigned sl_pkt_process(struct sl_pkt_ctx *ctx, struct rte_mbuf **in,
 			unsigned n, struct rte_mbuf **msgs, struct rte_mbuf **tx,
-			unsigned *n_tx, uint64_t now_tsc, uint64_t rx_ns);
+			unsigned *n_tx, struct rte_mbuf **kern, unsigned *n_kern,
+			uint64_t now_tsc, uint64_t rx_ns);
 
 #endif

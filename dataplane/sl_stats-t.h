@@ -46,6 +46,8 @@ struct sl_lcore_stats {
 	uint64_t rx_arp_replies; /* ARP requests for our address answered */
 	uint64_t rx_icmp_echo;   /* ICMP echo requests answered */
 	uint64_t tx_failed;      /* replies the port did not take */
+	uint64_t exc_to_kernel;  /* frames handed to the exception interface */
+	uint64_t exc_from_kernel;/* frames the kernel sent out through a port */
 	uint64_t ring_enqueued;  /* messages handed to worker rings */
 	uint64_t msg_in;         /* messages a worker dequeued */
 	uint64_t msg_bytes;      /* their payload bytes */

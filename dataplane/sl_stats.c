@@ -48,6 +48,8 @@ sl_stats_sum(struct sl_lcore_stats *t)
 		t->rx_arp_replies += LOAD(s->rx_arp_replies);
 		t->rx_icmp_echo += LOAD(s->rx_icmp_echo);
 		t->tx_failed += LOAD(s->tx_failed);
+		t->exc_to_kernel += LOAD(s->exc_to_kernel);
+		t->exc_from_kernel += LOAD(s->exc_from_kernel);
 		t->ring_enqueued += LOAD(s->ring_enqueued);
 		t->msg_in += LOAD(s->msg_in);
 		t->msg_bytes += LOAD(s->msg_bytes);
@@ -102,6 +104,9 @@ sl_stats_print(FILE *f, const char *label, const char *extra)
 			fprintf(f, " drop_%s=%" PRIu64, drop_names[d], t.drops[d]);
 	if (t.tx_failed != 0)
 		fprintf(f, " tx_failed=%" PRIu64, t.tx_failed);
+	if (t.exc_to_kernel != 0 || t.exc_from_kernel != 0)
+		fprintf(f, " exc_to_kernel=%" PRIu64 " exc_from_kernel=%" PRIu64,
+			t.exc_to_kernel, t.exc_from_kernel);
 	if (t.env_sealed != 0)
 		fprintf(f, " env_sealed=%" PRIu64 " env_delivered=%" PRIu64
 			" env_raw_bytes=%" PRIu64 " env_bytes=%" PRIu64,

@@ -42,6 +42,7 @@
 
 #include "sl_config.h"
 #include "sl_ethdev.h"
+#include "sl_exception.h"
 #include "sl_kafka.h"
 #include "sl_envelope.h"
 #include "sl_kafka_embedded.h"
@@ -802,7 +803,7 @@ setup_inputs(struct daemon_state *d)
 	struct sl_config *c = &d->cfg;
 	char err[512];
 	unsigned r, p;
-	uint16_t port_ids[SL_CONFIG_MAX_PORTS];
+	uint16_t port_ids[SL_CONFIG_MAX_PORTS], exc_ports[SL_CONFIG_MAX_PORTS] = { 0 };
 
 	for (r = 0; r < d->n_rx; r++) {
 		d->disp[r] = rte_zmalloc("sl_dispatcher", sizeof(*d->disp[r]),
@@ -828,7 +829,10 @@ setup_inputs(struct daemon_state *d)
 	}
 	for (p = 0; p < c->n_ports; p++) {
 		if (sl_ethdev_start(c, p, d->n_rx, d->mp, &port_ids[p], err,
-				    sizeof(err)) != 0) {
+				    sizeof(err)) != 0 ||
+		    (c->ports[p].exception[0] != '\0' &&
+		     sl_exception_start(c, p, port_ids[p], d->n_rx, d->mp,
+					&exc_ports[p], err, sizeof(err)) != 0)) {
 			SL_LOG(ERR, "%s", err);
 			return -1;
 		}
@@ -843,8 +847,8 @@ setup_inputs(struct daemon_state *d)
 				return -1;
 			}
 			if (sl_ethdev_rxq_init(q, c, p, port_ids[p], (uint16_t)r,
-					       (int)rte_socket_id(), err,
-					       sizeof(err)) != 0) {
+					       exc_ports[p], (int)rte_socket_id(),
+					       err, sizeof(err)) != 0) {
 				rte_free(q);
 				SL_LOG(ERR, "%s", err);
 				return -1;

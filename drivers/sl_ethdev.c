@@ -156,8 +156,8 @@ sl_ethdev_start(const struct sl_config *c, unsigned i, unsigned n_queues,
 
 int
 sl_ethdev_rxq_init(struct sl_ethdev_rxq *rxq, const struct sl_config *c,
-		   unsigned i, uint16_t port_id, uint16_t q, int socket,
-		   char *err, size_t errlen)
+		   unsigned i, uint16_t port_id, uint16_t q, uint16_t exc_port,
+		   int socket, char *err, size_t errlen)
 {
 	const struct sl_config_port *p = &c->ports[i];
 	struct sl_pkt_ctx *ctx = &rxq->pkt;
@@ -181,6 +181,8 @@ sl_ethdev_rxq_init(struct sl_ethdev_rxq *rxq, const struct sl_config *c,
 	ctx->listen_any = c->listen_any;
 	ctx->max_message = c->max_message;
 	ctx->input = (uint16_t)i;
+	ctx->exception = p->exception[0] != '\0';
+	rxq->exc_port = exc_port;
 	ctx->stats = sl_stats_self();
 	if (sl_pkt_ctx_frag_init(ctx, c->frag_max_flows, c->frag_ttl_ms,
 				 socket) != 0) {
@@ -203,14 +205,47 @@ sl_ethdev_rxq_bind(struct sl_ethdev_rxq *rxq)
 	rxq->pkt.stats = sl_stats_self();
 }
 
+/* Sends pkts[0..n) on queue q of port, freeing and counting as
+ * tx_failed what it does not take. */
+static void
+send_or_count(uint16_t port, uint16_t q, struct rte_mbuf **pkts, unsigned n,
+	      struct sl_lcore_stats *st)
+{
+	unsigned sent = rte_eth_tx_burst(port, q, pkts, (uint16_t)n);
+
+	if (sent < n) {
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+		SL_STAT_ADD(st, tx_failed, n - sent);
+	}
+}
+
+/* Sends what the kernel sent on the exception interface out through the
+ * port. */
+static void
+from_kernel(struct sl_ethdev_rxq *rxq)
+{
+	struct rte_mbuf *pkts[SL_BURST_MAX];
+	unsigned n;
+
+	n = rte_eth_rx_burst(rxq->exc_port, rxq->queue, pkts,
+			     (uint16_t)rxq->burst);
+	if (n == 0)
+		return;
+	SL_STAT_ADD(rxq->pkt.stats, exc_from_kernel, n);
+	send_or_count(rxq->port_id, rxq->queue, pkts, n, rxq->pkt.stats);
+}
+
 unsigned
 sl_ethdev_rx(struct sl_ethdev_rxq *rxq, struct rte_mbuf **out, uint64_t rx_ns)
 {
 	struct rte_mbuf *pkts[SL_BURST_MAX], *tx[SL_BURST_MAX];
+	struct rte_mbuf *kern[SL_BURST_MAX];
 	struct sl_lcore_stats *st = rxq->pkt.stats;
-	unsigned n, i, n_out, n_tx = 0, sent;
+	unsigned n, i, n_out, n_tx = 0, n_kern = 0;
 	uint64_t bytes = 0;
 
+	if (rxq->pkt.exception)
+		from_kernel(rxq);
 	n = rte_eth_rx_burst(rxq->port_id, rxq->queue, pkts,
 			     (uint16_t)rxq->burst);
 	if (n == 0)
@@ -219,15 +254,13 @@ sl_ethdev_rx(struct sl_ethdev_rxq *rxq, struct rte_mbuf **out, uint64_t rx_ns)
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	SL_STAT_ADD(st, rx_packets, n);
 	SL_STAT_ADD(st, rx_bytes, bytes);
-	n_out = sl_pkt_process(&rxq->pkt, pkts, n, out, tx, &n_tx, rte_rdtsc(),
-			       rx_ns);
-	if (n_tx > 0) {
-		sent = rte_eth_tx_burst(rxq->port_id, rxq->queue, tx,
-					(uint16_t)n_tx);
-		if (sent < n_tx) {
-			rte_pktmbuf_free_bulk(&tx[sent], n_tx - sent);
-			SL_STAT_ADD(st, tx_failed, n_tx - sent);
-		}
+	n_out = sl_pkt_process(&rxq->pkt, pkts, n, out, tx, &n_tx, kern,
+			       &n_kern, rte_rdtsc(), rx_ns);
+	if (n_tx > 0)
+		send_or_count(rxq->port_id, rxq->queue, tx, n_tx, st);
+	if (n_kern > 0) {
+		SL_STAT_ADD(st, exc_to_kernel, n_kern);
+		send_or_count(rxq->exc_port, rxq->queue, kern, n_kern, st);
 	}
 	return n_out;
 }

@@ -28,10 +28,13 @@ int sl_ethdev_start(const struct sl_config *c, unsigned i, unsigned n_queues,
 
 /* Prepares rxq for queue q of port port_id (index i of c): packet context
  * with the port's MAC and addresses, the listen match and a reassembly
- * table on socket. Returns 0, or -1 with a reason in err. */
+ * table on socket; exc_port is the port's exception interface when it
+ * has one (c->ports[i].exception set), else ignored. Returns 0, or -1
+ * with a reason in err. */
 int sl_ethdev_rxq_init(struct sl_ethdev_rxq *rxq, const struct sl_config *c,
-		       unsigned i, uint16_t port_id, uint16_t q, int socket,
-		       char *err, size_t errlen);
+		       unsigned i, uint16_t port_id, uint16_t q,
+		       uint16_t exc_port, int socket, char *err,
+		       size_t errlen);
 
 /* Frees what sl_ethdev_rxq_init() made. */
 void sl_ethdev_rxq_free(struct sl_ethdev_rxq *rxq);
@@ -39,9 +42,11 @@ void sl_ethdev_rxq_free(struct sl_ethdev_rxq *rxq);
 /* Binds the queue's counters to the calling lcore. */
 void sl_ethdev_rxq_bind(struct sl_ethdev_rxq *rxq);
 
-/* Receives one burst, answers ARP/ICMP on the same queue, and writes the
- * syslog payload mbufs to out (room for rxq->burst entries); ownership of
- * those passes to the caller. Returns the number written. */
+/* Receives one burst, answers ARP/ICMP on the same queue (or hands them,
+ * and TCP, to the exception interface, and sends what the kernel sent
+ * there), and writes the syslog payload mbufs to out (room for
+ * rxq->burst entries); ownership of those passes to the caller. Returns
+ * the number written. */
 unsigned sl_ethdev_rx(struct sl_ethdev_rxq *rxq, struct rte_mbuf **out,
 		      uint64_t rx_ns);
 

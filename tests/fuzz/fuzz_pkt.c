@@ -9,6 +9,7 @@
  *               starts (0: one call for the whole burst)
  *     bits 6-7  how far the clock moves before that second call
  *               (0, 1 ms, past the reassembly TTL, 10 s)
+ *   the whole input's length: odd turns the exception interface on
  *   then up to MAX_FRAMES frames, each:
  *     2 bytes   length, big endian (the last frame takes what is left)
  *     1 byte    receive flags
@@ -271,17 +272,21 @@ check_reply(struct rte_mbuf *m)
 static void
 process(struct rte_mbuf **in, unsigned n, uint64_t now)
 {
-	struct rte_mbuf *msgs[MAX_FRAMES], *tx[MAX_FRAMES];
-	unsigned n_msg, n_tx = ~0u, i;
+	struct rte_mbuf *msgs[MAX_FRAMES], *tx[MAX_FRAMES], *kern[MAX_FRAMES];
+	unsigned n_msg, n_tx = ~0u, n_kern = ~0u, i;
 
-	n_msg = sl_pkt_process(&ctx, in, n, msgs, tx, &n_tx, now, RX_NS);
-	SL_FUZZ_CHECK(n_msg <= n && n_tx <= n && n_msg + n_tx <= n);
+	n_msg = sl_pkt_process(&ctx, in, n, msgs, tx, &n_tx, kern, &n_kern,
+			       now, RX_NS);
+	SL_FUZZ_CHECK(n_msg <= n && n_tx <= n && n_kern <= n &&
+		      n_msg + n_tx + n_kern <= n);
+	SL_FUZZ_CHECK(ctx.exception || n_kern == 0);
 	for (i = 0; i < n_msg; i++)
 		check_msg(msgs[i]);
 	for (i = 0; i < n_tx; i++)
 		check_reply(tx[i]);
 	rte_pktmbuf_free_bulk(msgs, n_msg);
 	rte_pktmbuf_free_bulk(tx, n_tx);
+	rte_pktmbuf_free_bulk(kern, n_kern);
 }
 
 int
@@ -302,6 +307,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx.listen_any = c & 1;
 	ctx.has_ip4 = !(c & 2);
 	ctx.has_ip6 = !(c & 4);
+	ctx.exception = size & 1;
 	split = (c >> 3) & 7;
 
 	while (n < MAX_FRAMES && size - off >= 3) {

@@ -60,8 +60,10 @@ static uint8_t our_ip6[16], peer_ip6[16], other_ip6[16], snm_ip6[16],
 struct out {
 	struct rte_mbuf *msgs[MAX_BURST];
 	struct rte_mbuf *tx[MAX_BURST];
+	struct rte_mbuf *kern[MAX_BURST];
 	unsigned n_msg;
 	unsigned n_tx;
+	unsigned n_kern;
 };
 
 /* ---- mbufs and the pool ------------------------------------------------ */
@@ -108,9 +110,9 @@ assert_pool_full(void)
 static void
 run_at(struct rte_mbuf **in, unsigned n, struct out *o, uint64_t now)
 {
-	o->n_msg = sl_pkt_process(&ctx, in, n, o->msgs, o->tx, &o->n_tx, now,
-				  RX_NS);
-	assert_true(o->n_msg + o->n_tx <= n);
+	o->n_msg = sl_pkt_process(&ctx, in, n, o->msgs, o->tx, &o->n_tx,
+				  o->kern, &o->n_kern, now, RX_NS);
+	assert_true(o->n_msg + o->n_tx + o->n_kern <= n);
 }
 
 static void
@@ -124,7 +126,8 @@ out_free(struct out *o)
 {
 	rte_pktmbuf_free_bulk(o->msgs, o->n_msg);
 	rte_pktmbuf_free_bulk(o->tx, o->n_tx);
-	o->n_msg = o->n_tx = 0;
+	rte_pktmbuf_free_bulk(o->kern, o->n_kern);
+	o->n_msg = o->n_tx = o->n_kern = 0;
 }
 
 static uint64_t
@@ -1412,6 +1415,63 @@ test_frag_table_full(void **state)
 	assert_pool_full();
 }
 
+/* Processes one frame with the exception interface on and checks it went
+ * to the kernel untouched. */
+static void
+expect_kernel(const uint8_t *frame, size_t len)
+{
+	uint64_t total = drops_total();
+	struct rte_mbuf *m = mk(frame, len);
+	struct out o;
+
+	run(&m, 1, &o);
+	assert_int_equal(o.n_msg, 0);
+	assert_int_equal(o.n_tx, 0);
+	assert_int_equal(o.n_kern, 1);
+	assert_ptr_equal(o.kern[0], m);
+	assert_int_equal(rte_pktmbuf_pkt_len(m), len);
+	assert_memory_equal(rte_pktmbuf_mtod(m, void *), frame, len);
+	assert_int_equal(drops_total(), total);
+	out_free(&o);
+}
+
+/* With an exception interface the kernel owns our address for all but
+ * the listened UDP port: ARP, ICMP, TCP go to it; syslog still comes to
+ * us, and what is not for our address is still dropped. */
+static void
+test_exception(void **state)
+{
+	uint8_t f[MAX_FRAME];
+	struct udp_opt o4 = udp_opt(0, syslog_line, 20);
+	struct udp_opt o6 = udp_opt(1, syslog_line, 20);
+	struct rte_mbuf *m;
+	size_t len;
+
+	(void)state;
+	ctx.exception = 1;
+	expect_kernel(f, build_arp(f, 0, &bcast_mac, RTE_ARP_OP_REQUEST,
+				   peer_ip4, our_ip4, 60));
+	expect_kernel(f, build_arp(f, 0, &our_mac, RTE_ARP_OP_REPLY,
+				   peer_ip4, our_ip4, 60));
+	expect_kernel(f, build_echo4(f, our_ip4, RTE_IP_ICMP_ECHO_REQUEST, 12));
+	expect_kernel(f, build_echo4(f, our_ip4, 13, 12));
+	len = build_udp(f, &o4);
+	((struct rte_ipv4_hdr *)(f + 14))->next_proto_id = IPPROTO_TCP;
+	fix_ip4_csum(f, 14);
+	expect_kernel(f, len);
+	len = build_udp(f, &o6);
+	((struct rte_ipv6_hdr *)(f + 14))->proto = IPPROTO_TCP;
+	expect_kernel(f, len);
+	m = expect_msg(f, build_udp(f, &o4));
+	rte_pktmbuf_free(m);
+	expect_drop(f, build_arp(f, 0, &bcast_mac, RTE_ARP_OP_REQUEST, peer_ip4,
+				 other_ip4, 60), SL_DROP_NOT_LISTENED);
+	expect_drop(f, build_echo4(f, other_ip4, RTE_IP_ICMP_ECHO_REQUEST, 12),
+		    SL_DROP_NOT_LISTENED);
+	assert_int_equal(stats.rx_arp_replies, 0);
+	assert_int_equal(stats.rx_icmp_echo, 0);
+}
+
 /* ---- replies ----------------------------------------------------------- */
 
 static void
@@ -1935,6 +1995,7 @@ main(void)
 		T(test_frag_death_row),
 		T(test_frag_table_full),
 		T(test_arp),
+		T(test_exception),
 		T(test_icmp_echo),
 		T(test_ns_na),
 		T(test_icmp6_echo),
