@@ -13,6 +13,7 @@
 
 #include "sl_config-t.h"
 #include "sl_frame-t.h"
+#include "sl_hist.h"
 #include "sl_meta-t.h"
 #include "sl_relp-t.h"
 #include "sl_ring-t.h"
@@ -78,6 +79,7 @@ struct sl_stream_conn {
 	uint32_t out_cap;
 	uint32_t close_txnr;       /* the RELP "close" to end with */
 	struct sl_relp_window win;
+	uint64_t *rx_tsc;          /* RELP: when each window entry was read */
 	uint64_t last_tsc;         /* last input, for idle_timeout */
 	uint32_t next_free;
 };
@@ -131,6 +133,7 @@ struct sl_stream {
 	uint64_t log_window_tsc;   /* rate limit of per-connection logs */
 	unsigned log_count;
 	uint64_t log_suppressed;
+	struct sl_hist answer_us;  /* RELP syslog: read to answer released */
 };
 
 #endif

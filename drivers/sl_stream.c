@@ -163,6 +163,8 @@ conn_close(struct sl_stream *s, uint32_t slot)
 	free(c->out);
 	if (c->relp)
 		sl_relp_window_free(&c->win);
+	free(c->rx_tsc);
+	c->rx_tsc = NULL;
 	src_release(s, c);
 	c->ssl = NULL;
 	c->in = NULL;
@@ -542,6 +544,7 @@ relp_syslog(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot,
 	if (mb == NULL)
 		return FRAME_BLOCKED;
 	sl_relp_window_push(&c->win, f->txnr, &t.seq);
+	c->rx_tsc[t.seq & c->win.mask] = rte_rdtsc();
 	t.conn = slot;
 	t.gen = c->gen;
 	t.stream = (uint16_t)s->id;
@@ -791,7 +794,9 @@ listener_accept(struct sl_stream *s, const struct sl_stream_listener *l)
 		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
 			SL_LOG(DEBUG, "stream %u: TCP_NODELAY: %s", s->id,
 			       strerror(errno));
-		if ((c->relp && sl_relp_window_alloc(&c->win, s->relp_window, 0) != 0) ||
+		if ((c->relp && (sl_relp_window_alloc(&c->win, s->relp_window, 0) != 0 ||
+				 (c->rx_tsc = malloc(sizeof(*c->rx_tsc) *
+						     s->relp_window)) == NULL)) ||
 		    (l->tls != NULL && (c->ssl = SSL_new(l->tls)) == NULL)) {
 			conn_log(s, c, "out of memory for a new connection");
 			c->relp = 0;
@@ -819,6 +824,7 @@ static unsigned
 replies_drain(struct sl_stream *s)
 {
 	struct sl_ack_token t[STREAM_REPLY_BURST];
+	uint64_t now = rte_rdtsc(), tsc_us = rte_get_tsc_hz() / 1000000;
 	unsigned w, n, i, total = 0;
 
 	for (w = 0; w < s->n_workers; w++) {
@@ -842,6 +848,8 @@ replies_drain(struct sl_stream *s)
 					SL_STAT_ADD(s->stats, relp_acked, 1);
 				else
 					SL_STAT_ADD(s->stats, relp_nacked, 1);
+				sl_hist_put(&s->answer_us, (now -
+					c->rx_tsc[t[i].seq & c->win.mask]) / tsc_us);
 				dirty_add(s, t[i].conn);
 			}
 		}
@@ -1219,6 +1227,13 @@ sl_stream_close_all(struct sl_stream *s)
 		s->n_burst = 0;
 	}
 	sl_dispatch_discard(s->disp, SL_DROP_SHUTDOWN);
+	if (s->answer_us.count > 0)
+		SL_LOG(NOTICE, "stream %u: %" PRIu64 " RELP answer(s) from Kafka, read to answer p50=%" PRIu64
+		       "us p99=%" PRIu64 "us p99.9=%" PRIu64 "us max=%" PRIu64 "us",
+		       s->id, s->answer_us.count,
+		       sl_hist_quantile(&s->answer_us, 0.5),
+		       sl_hist_quantile(&s->answer_us, 0.99),
+		       sl_hist_quantile(&s->answer_us, 0.999), s->answer_us.max);
 	n = sl_relp_serverclose(bye, sizeof(bye));
 	for (slot = 0; slot < s->max_conns; slot++) {
 		struct sl_stream_conn *c = &s->conns[slot];
