@@ -38,12 +38,9 @@ ip -n "$ns" link set "$peer_if" up
 ip netns exec "$ns" ethtool -K "$peer_if" tx off gso off tso off >/dev/null 2>&1 || true
 
 sl_devbroker --topic logs:4
-sl_sluiced "$SL_SRC/deploy/examples/af_packet.conf" \
+sl_sluiced "$SL_SRC/deploy/examples/af_packet_tcp.conf" \
 	--set "port.veth.devargs=net_af_packet0,iface=$host_if,framesz=8192,blocksz=8192,framecnt=2048" \
-	--set port.veth.address=198.18.0.1/24 \
 	--set "port.veth.exception=$exc_if" \
-	--set input.tcp.listen=198.18.0.1:5514 \
-	--set input.relp.listen=198.18.0.1:20514 \
 	--set "kafka.brokers=$SL_BROKERS"
 addrs=$(ip -4 addr show dev "$exc_if")
 grep -q "inet 198.18.0.1/24" <<<"$addrs" ||
