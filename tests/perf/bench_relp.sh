@@ -55,15 +55,16 @@ free_port() {
 cpu_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
-stat_of() {   # NAME: from a fresh SIGUSR1 line
-	local before
+stat_of() {   # NAME: from a fresh SIGUSR1 line (0 while absent)
+	local before v
 	before=$(grep -c "sluiced: stats" "$WORK/sluiced.log" || true)
 	kill -USR1 "$SLUICED"
 	while [ "$(grep -c "sluiced: stats" "$WORK/sluiced.log" || true)" -le "$before" ]; do
 		sleep 0.02
 	done
-	grep "sluiced: stats" "$WORK/sluiced.log" | tail -n 1 | tr ' ' '\n' |
-		sed -n "s/^$1=//p"
+	v=$(grep "sluiced: stats" "$WORK/sluiced.log" | tail -n 1 | tr ' ' '\n' |
+		sed -n "s/^$1=//p")
+	echo "${v:-0}"
 }
 
 "$BUILD/tools/sluice-devbroker" --bootstrap-file "$WORK/bootstrap" \
