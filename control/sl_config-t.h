@@ -140,6 +140,7 @@ struct sl_config {
 	unsigned stream_max_pending;       /* waiting answers per stream lcore */
 	unsigned stream_max_output;        /* unsent response bytes per
 					    * connection before it stops reading */
+	unsigned stream_mbufs;             /* the stream lcores' own pool */
 
 	/* [tls] */
 	char tls_cert[SL_CONFIG_STR];
@@ -174,6 +175,11 @@ struct sl_config {
 	unsigned env_lz4_acceleration;
 	enum sl_config_encryption env_encryption;
 	char env_key_file[SL_CONFIG_STR];
+
+	/* [sources] */
+	unsigned source_idle_s;            /* evictable after this idle */
+	char site_separator;
+	unsigned site_field;               /* 0: no sites */
 
 	/* [shutdown] */
 	unsigned drain_timeout_ms;

@@ -45,6 +45,7 @@ enum sl_config_section_kind {
 	SECT_INPUT_RELP,
 	SECT_STREAM,
 	SECT_TLS,
+	SECT_SOURCES,
 	SECT_KAFKA,
 	SECT_KAFKA_PRODUCER,
 	SECT_ROUTING,
@@ -800,6 +801,9 @@ static const struct sl_config_key stream_keys[] = {
 	{ .name = "max_output", .parse = parse_size,
 	  .off = offsetof(struct sl_config, stream_max_output),
 	  .size = sizeof(unsigned), .min = 4u << 10, .max = 64u << 20 },
+	{ .name = "mbufs", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, stream_mbufs),
+	  .size = sizeof(unsigned), .min = 1023, .max = 16u << 20 },
 };
 
 static int
@@ -1247,6 +1251,31 @@ static const struct sl_config_key envelope_keys[] = {
 	  .size = sizeof(((struct sl_config *)0)->env_key_file) },
 };
 
+/* ---- [sources] --------------------------------------------------------- */
+
+static int
+parse_separator(void *obj, const struct sl_config_key *k, const char *v,
+		char *why, size_t whylen)
+{
+	(void)k;
+	if (strlen(v) != 1 || !isprint((unsigned char)v[0]) || v[0] == ' ')
+		return fail(why, whylen,
+			    "must be one printable character, such as \"-\" or \".\"");
+	((struct sl_config *)obj)->site_separator = v[0];
+	return 0;
+}
+
+static const struct sl_config_key sources_keys[] = {
+	{ .name = "idle_evict", .parse = parse_duration,
+	  .off = offsetof(struct sl_config, source_idle_s),
+	  .size = sizeof(unsigned), .min = SL_CFG_US_S, .max = 7 * 24 * 60 * SL_CFG_US_M,
+	  .unit = SL_CFG_US_S, .bare = SL_CFG_US_S },
+	{ .name = "site_separator", .parse = parse_separator },
+	{ .name = "site_field", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, site_field),
+	  .size = sizeof(unsigned), .min = 0, .max = 16 },
+};
+
 /* ---- [shutdown] and [stats] -------------------------------------------- */
 
 static const struct sl_config_key shutdown_keys[] = {
@@ -1270,7 +1299,7 @@ static const struct sl_config_key stats_keys[] = {
 _Static_assert(FITS(eal_keys) && FITS(dataplane_keys) &&
 	       FITS(input_udp_keys) && FITS(input_tcp_keys) &&
 	       FITS(input_tls_keys) && FITS(input_relp_keys) &&
-	       FITS(stream_keys) && FITS(tls_keys) &&
+	       FITS(stream_keys) && FITS(tls_keys) && FITS(sources_keys) &&
 	       FITS(port_keys) && FITS(kafka_keys) &&
 	       FITS(routing_keys) && FITS(route_keys) && FITS(envelope_keys) &&
 	       FITS(shutdown_keys) && FITS(stats_keys),
@@ -1290,6 +1319,7 @@ static const struct {
 	[SECT_INPUT_RELP] = { "input.relp", KEYS(input_relp_keys) },
 	[SECT_STREAM] = { "stream", KEYS(stream_keys) },
 	[SECT_TLS] = { "tls", KEYS(tls_keys) },
+	[SECT_SOURCES] = { "sources", KEYS(sources_keys) },
 	[SECT_KAFKA] = { "kafka", KEYS(kafka_keys) },
 	[SECT_KAFKA_PRODUCER] = { "kafka.producer", NULL, 0 },
 	[SECT_ROUTING] = { "routing", KEYS(routing_keys) },
@@ -1589,7 +1619,11 @@ sl_config_defaults(struct sl_config *c)
 	c->stream_idle_timeout_ms = 300000;
 	c->stream_max_pending = 65536;
 	c->stream_max_output = 256u << 10;
+	c->stream_mbufs = 32767;
 	c->tls_verify = SL_TLS_VERIFY_NONE;
+	c->source_idle_s = 600;
+	c->site_separator = '-';
+	c->site_field = 1;
 
 	snprintf(c->kafka_brokers, sizeof(c->kafka_brokers), "embedded");
 	c->kafka_embedded_brokers = 1;
@@ -1968,7 +2002,7 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 {
 	uint64_t need, rx_desc = 0;
 	char listen[SL_ADDR_STRLEN], why[400];
-	unsigned i, j, lcores, producers;
+	unsigned i, j, lcores, segs;
 
 	if (c->driver == SL_DRIVER_DPDK && c->n_ports == 0) {
 		validate_error(c, err, errlen,
@@ -2078,19 +2112,30 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 	}
 	if (validate_streams(c, err, errlen) != 0)
 		return -1;
-	/* Every RX queue full, every ring (one per receiver or stream lcore
-	 * and worker pair) full and every lcore holding a burst plus a full
-	 * mempool cache: below this the pool can run dry with nothing wrong
-	 * but the size. */
-	producers = c->rx_lcores + sl_config_stream_lcores(c);
-	lcores = producers +
+	/* A message longer than one mbuf is a chain (reassembled datagrams,
+	 * stream messages), of at most SL_MAX_SEGS segments. */
+	segs = (c->max_message + (c->mbuf_size - RTE_PKTMBUF_HEADROOM) - 1) /
+	       (c->mbuf_size - RTE_PKTMBUF_HEADROOM);
+	if (segs > SL_MAX_SEGS) {
+		validate_error(c, err, errlen,
+			       "[dataplane] max_message = %u needs %u mbufs of mbuf_size = %u (%u bytes of data each), more than the %u of a chain: raise mbuf_size or lower max_message",
+			       c->max_message, segs, c->mbuf_size,
+			       c->mbuf_size - RTE_PKTMBUF_HEADROOM, SL_MAX_SEGS);
+		return -1;
+	}
+	/* Every RX queue full, every ring (one per receive lcore and worker
+	 * pair) full and every lcore holding a burst plus a full mempool
+	 * cache: below this the pool can run dry with nothing wrong but the
+	 * size. Stream lcores have a pool of their own ([stream] mbufs): a
+	 * dry one only makes them wait, as full rings do. */
+	lcores = c->rx_lcores +
 		 (c->mode == SL_MODE_PIPELINE ? c->workers : 0);
 	need = (uint64_t)c->rx_lcores * rx_desc +
-	       (uint64_t)producers * c->workers * c->ring_size +
+	       (uint64_t)c->rx_lcores * c->workers * c->ring_size +
 	       (uint64_t)lcores * (c->burst + c->mbuf_cache);
 	if (c->mbufs < need) {
 		validate_error(c, err, errlen,
-			       "[dataplane] mbufs = %u is too small: needs at least %llu (rx_lcores x sum of ports' rx_desc + (rx_lcores + stream lcores) x workers x ring_size + lcores x (burst + mbuf_cache))",
+			       "[dataplane] mbufs = %u is too small: needs at least %llu (rx_lcores x sum of ports' rx_desc + rx_lcores x workers x ring_size + lcores x (burst + mbuf_cache))",
 			       c->mbufs, (unsigned long long)need);
 		return -1;
 	}

@@ -40,8 +40,9 @@ struct sl_ack_tag {
  * in the low bits. */
 enum sl_ack_outcome {
 	SL_ACK_DELIVERED = 0,
-	SL_ACK_FAILED = 1,
+	SL_ACK_FAILED = 1,   /* not stored now: a resend may be */
 	SL_ACK_PURGED = 2,   /* failed: purged at shutdown */
+	SL_ACK_REJECTED = 3, /* refused for good: a resend would be too */
 };
 #define SL_ACK_OUTCOME_MASK ((uintptr_t)3)
 

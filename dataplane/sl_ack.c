@@ -8,6 +8,7 @@
 
 #include "sl_ack.h"
 #include "sl_log.h"
+#include "sl_source.h"
 
 struct sl_acker *
 sl_acker_create(unsigned owner, struct rte_ring *const *replies,
@@ -111,10 +112,7 @@ sl_ack_reply_all(struct sl_acker *a, const struct sl_ack_token *tokens,
 void
 sl_ack_msg_settle(struct sl_msg_ack *m, enum sl_ack_outcome outcome)
 {
-	if (outcome == SL_ACK_DELIVERED)
-		m->src->delivered++;
-	else
-		m->src->failed++;
+	sl_source_settled(m->src, 1, outcome == SL_ACK_DELIVERED);
 	sl_ack_reply(m->acker, &m->token, outcome);
 	sl_ack_msg_put(m);
 }

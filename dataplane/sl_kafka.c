@@ -13,6 +13,7 @@
 #include "sl_kafka.h"
 #include "sl_log.h"
 #include "sl_meta.h"
+#include "sl_source.h"
 #include "sl_stats.h"
 
 /* Defaults applied before the operator's [kafka.producer] properties.
@@ -100,12 +101,9 @@ sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome)
 	case SL_ACK_ENVELOPE: {
 		struct sl_envelope_ack *ack = opaque;
 
-		for (i = 0; i < ack->n_srcs; i++) {
-			if (outcome == SL_ACK_DELIVERED)
-				ack->srcs[i].src->delivered += ack->srcs[i].n;
-			else
-				ack->srcs[i].src->failed += ack->srcs[i].n;
-		}
+		for (i = 0; i < ack->n_srcs; i++)
+			sl_source_settled(ack->srcs[i].src, ack->srcs[i].n,
+					  outcome == SL_ACK_DELIVERED);
 		if (ack->n_tokens > 0)
 			sl_ack_reply_all(ack->acker, ack->tokens, ack->n_tokens,
 					 outcome);
@@ -116,10 +114,7 @@ sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome)
 		sl_ack_msg_settle(opaque, outcome);
 		return;
 	case SL_ACK_SOURCE:
-		if (outcome == SL_ACK_DELIVERED)
-			((struct sl_source *)opaque)->delivered++;
-		else
-			((struct sl_source *)opaque)->failed++;
+		sl_source_settled(opaque, 1, outcome == SL_ACK_DELIVERED);
 		return;
 	}
 }
@@ -137,6 +132,22 @@ ack_owner(const struct sl_ack_tag *tag)
 		break;
 	}
 	return ((const struct sl_source *)tag)->owner;
+}
+
+/* Returns 1 for the delivery errors about the record itself, which no
+ * resend can cure (a waiting sender is told so and does not resend);
+ * anything else (brokers down, timeouts, permissions) may pass later. */
+static int
+refused_for_good(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+	case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+	case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* Delivery report: runs on the polling worker's lcore inside
@@ -167,7 +178,8 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		k->purged += count;
 		SL_STAT_DROP(st, SL_DROP_SHUTDOWN, count);
 	} else {
-		outcome = SL_ACK_FAILED;
+		outcome = refused_for_good(m->err) ? SL_ACK_REJECTED :
+						     SL_ACK_FAILED;
 		SL_STAT_DROP(st, SL_DROP_KAFKA_FAILED, count);
 		count_error(k, m->err, count);
 	}

@@ -16,6 +16,11 @@
 /* Private area size every sluice mempool reserves per mbuf. */
 #define SL_META_PRIV_SIZE RTE_ALIGN(sizeof(struct sl_meta), RTE_MBUF_PRIV_ALIGN)
 
+/* Most mbufs one message's chain may take: the stream lcores copy a
+ * message into at most this many, and the configuration refuses a
+ * max_message that would need more (sl_config_validate). */
+#define SL_MAX_SEGS 64
+
 /* Longest text sl_addr_format() writes, with the NUL: "[v6]:port". */
 #define SL_ADDR_STRLEN 56
 

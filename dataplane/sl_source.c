@@ -12,7 +12,8 @@
 
 struct sl_source_table *
 sl_source_table_create(const char *name, unsigned capacity, int socket,
-		       unsigned owner)
+		       unsigned owner, uint64_t idle_ns,
+		       const struct sl_site_rule *rule)
 {
 	struct rte_hash_parameters hp = {
 		.name = name,
@@ -30,6 +31,8 @@ sl_source_table_create(const char *name, unsigned capacity, int socket,
 		goto fail;
 	t->capacity = capacity;
 	t->owner = owner;
+	t->idle_ns = idle_ns;
+	t->site_rule = *rule;
 	t->entries = rte_zmalloc_socket("sl_sources",
 		(size_t)(capacity + 1) * sizeof(struct sl_source),
 		RTE_CACHE_LINE_SIZE, socket);
@@ -61,9 +64,40 @@ sl_source_table_free(struct sl_source_table *t)
 	rte_free(t);
 }
 
+/* Bound on the entries one eviction search looks at, so a full table of
+ * busy sources costs a new host a bounded scan, not a walk of the table. */
+#define SL_SOURCE_EVICT_SCAN 64
+
+/* Frees one entry idle for t->idle_ns with nothing unacknowledged, looking
+ * at up to SL_SOURCE_EVICT_SCAN entries from where the last search ended.
+ * Returns 1 when one was freed. */
+static int
+evict_one(struct sl_source_table *t, uint64_t now_ns)
+{
+	unsigned i;
+
+	for (i = 0; i < SL_SOURCE_EVICT_SCAN && i < t->capacity; i++) {
+		struct sl_source *s = &t->entries[t->evict_cursor];
+
+		t->evict_cursor = t->evict_cursor + 1 == t->capacity ?
+				  0 : t->evict_cursor + 1;
+		if (s->addr.family == 0 || sl_source_unacked(s) != 0 ||
+		    now_ns - s->last_rx_ns < t->idle_ns)
+			continue;
+		if (rte_hash_del_key_with_hash(t->index, &s->addr,
+					       s->tag.partition_hash) < 0)
+			continue;
+		s->addr.family = 0;
+		t->used--;
+		t->evicted++;
+		return 1;
+	}
+	return 0;
+}
+
 struct sl_source *
 sl_source_get(struct sl_source_table *t, const struct sl_addr *a,
-	      uint32_t hash)
+	      uint32_t hash, uint64_t now_ns)
 {
 	struct sl_addr key = *a;
 	struct sl_source *s;
@@ -73,7 +107,7 @@ sl_source_get(struct sl_source_table *t, const struct sl_addr *a,
 	pos = rte_hash_lookup_with_hash(t->index, &key, hash);
 	if (pos >= 0)
 		return &t->entries[pos];
-	if (t->used < t->capacity)
+	if (t->used < t->capacity || evict_one(t, now_ns))
 		pos = rte_hash_add_key_with_hash(t->index, &key, hash);
 	if (pos < 0 || (unsigned)pos >= t->capacity) {
 		t->overflowed++;
@@ -96,6 +130,50 @@ sl_source_get(struct sl_source_table *t, const struct sl_addr *a,
 		}
 	}
 	return s;
+}
+
+size_t
+sl_site_of(const struct sl_site_rule *rule, const uint8_t *host, size_t len,
+	   char *out, size_t cap)
+{
+	const uint8_t *start = host, *end = host + len, *p;
+	unsigned field;
+	size_t n;
+
+	out[0] = '\0';
+	if (rule->field == 0)
+		return 0;
+	for (field = 1; field < rule->field; field++) {
+		p = memchr(start, rule->separator, (size_t)(end - start));
+		if (p == NULL)
+			return 0;
+		start = p + 1;
+	}
+	p = memchr(start, rule->separator, (size_t)(end - start));
+	/* A hostname without the separator has no site: "web01" is not a
+	 * site of its own. */
+	if (p == NULL && rule->field == 1)
+		return 0;
+	n = (size_t)((p != NULL ? p : end) - start);
+	if (n == 0 || n >= cap)
+		return 0;
+	memcpy(out, start, n);
+	out[n] = '\0';
+	return n;
+}
+
+void
+sl_source_learn_host(struct sl_source_table *t, struct sl_source *s,
+		     const uint8_t *host, uint32_t len)
+{
+	if (len == 0 || len >= sizeof(s->host) ||
+	    (len == s->host_len && memcmp(s->host, host, len) == 0))
+		return;
+	memcpy(s->host, host, len);
+	s->host[len] = '\0';
+	s->host_len = (uint8_t)len;
+	s->site_len = (uint8_t)sl_site_of(&t->site_rule, host, len, s->site,
+					  sizeof(s->site));
 }
 
 static int

@@ -32,6 +32,7 @@ enum sl_drop_reason {
 	SL_DROP_SHUTDOWN,       /* still queued when the shutdown bound ran out */
 	SL_DROP_SOCKET_FULL,    /* kernel socket buffer overflowed (SO_RXQ_OVFL) */
 	SL_DROP_ENVELOPE,       /* could not be batched or sealed (memory, crypto) */
+	SL_DROP_PAUSED,         /* its source is paused (sluicectl pause-source) */
 	SL_DROP__COUNT
 };
 
@@ -67,6 +68,8 @@ struct sl_lcore_stats {
 	uint64_t tcp_idle;       /* ... closed after idle_timeout */
 	uint64_t tcp_tls_failed; /* ... closed: TLS handshake or record error */
 	uint64_t tcp_messages;   /* messages framed from streams */
+	uint64_t tcp_discarded;  /* bytes read, never framed: a connection
+				  * ended mid-frame or was closed with input */
 	uint64_t relp_sessions;  /* RELP sessions opened */
 	uint64_t relp_acked;     /* "rsp 200" for a syslog command */
 	uint64_t relp_nacked;    /* syslog commands not stored: "rsp 500"

@@ -22,6 +22,7 @@ static const char *const drop_names[SL_DROP__COUNT] = {
 	[SL_DROP_SHUTDOWN] = "shutdown",
 	[SL_DROP_SOCKET_FULL] = "socket_full",
 	[SL_DROP_ENVELOPE] = "envelope",
+	[SL_DROP_PAUSED] = "paused",
 };
 
 const char *
@@ -69,6 +70,7 @@ sl_stats_sum(struct sl_lcore_stats *t)
 		t->tcp_idle += LOAD(s->tcp_idle);
 		t->tcp_tls_failed += LOAD(s->tcp_tls_failed);
 		t->tcp_messages += LOAD(s->tcp_messages);
+		t->tcp_discarded += LOAD(s->tcp_discarded);
 		t->relp_sessions += LOAD(s->relp_sessions);
 		t->relp_acked += LOAD(s->relp_acked);
 		t->relp_nacked += LOAD(s->relp_nacked);
@@ -116,12 +118,14 @@ sl_stats_print(FILE *f, const char *label, const char *extra)
 		fprintf(f, " tcp_accepted=%" PRIu64 " tcp_closed=%" PRIu64
 			" tcp_refused=%" PRIu64 " tcp_bad_frame=%" PRIu64
 			" tcp_idle=%" PRIu64 " tcp_tls_failed=%" PRIu64
-			" tcp_messages=%" PRIu64 " relp_sessions=%" PRIu64
+			" tcp_messages=%" PRIu64 " tcp_discarded=%" PRIu64
+			" relp_sessions=%" PRIu64
 			" relp_acked=%" PRIu64 " relp_nacked=%" PRIu64
 			" ack_stale=%" PRIu64,
 			t.tcp_accepted, t.tcp_closed, t.tcp_refused,
 			t.tcp_bad_frame, t.tcp_idle, t.tcp_tls_failed,
-			t.tcp_messages, t.relp_sessions, t.relp_acked,
+			t.tcp_messages, t.tcp_discarded, t.relp_sessions,
+			t.relp_acked,
 			t.relp_nacked, t.ack_stale);
 	fprintf(f, "%s\n", extra);
 	fflush(f);

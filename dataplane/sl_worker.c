@@ -47,7 +47,8 @@ sl_worker_create(const struct sl_worker_params *p)
 				       p->socket);
 	snprintf(name, sizeof(name), "sl_src_%u", p->id);
 	w->sources = sl_source_table_create(name, p->max_sources, p->socket,
-					    p->id);
+					    p->id, p->source_idle_ns,
+					    &p->site_rule);
 	if (p->encoder != NULL)
 		w->batcher = sl_batcher_create(&p->batch);
 	w->acker = sl_acker_create(p->id, p->replies, p->n_streams,
@@ -82,8 +83,10 @@ envelope_fail(struct sl_worker *w, void *payload, struct sl_envelope_ack *ack,
 {
 	uint32_t i;
 
-	for (i = 0; i < ack->n_srcs; i++)
-		ack->srcs[i].src->failed += ack->srcs[i].n;
+	for (i = 0; i < ack->n_srcs; i++) {
+		sl_source_settled(ack->srcs[i].src, ack->srcs[i].n, 0);
+		sl_source_dropped(ack->srcs[i].src, r, ack->srcs[i].n);
+	}
 	sl_ack_reply_all(w->acker, ack->tokens, ack->n_tokens, SL_ACK_FAILED);
 	if (count_drop)
 		SL_STAT_DROP(w->stats, r, ack->count);
@@ -119,8 +122,10 @@ batch_fail(struct sl_worker *w, struct sl_batch *t, enum sl_drop_reason r)
 {
 	uint32_t i;
 
-	for (i = 0; i < t->n_srcs; i++)
-		t->srcs[i].src->failed += t->srcs[i].n;
+	for (i = 0; i < t->n_srcs; i++) {
+		sl_source_settled(t->srcs[i].src, t->srcs[i].n, 0);
+		sl_source_dropped(t->srcs[i].src, r, t->srcs[i].n);
+	}
 	sl_ack_reply_all(w->acker, t->tokens, t->n_tokens, SL_ACK_FAILED);
 	SL_STAT_DROP(w->stats, r, t->count);
 	sl_batcher_close(w->batcher, t);
@@ -253,16 +258,18 @@ sl_worker_read(struct rte_mbuf *m, uint32_t max_message, uint8_t *scratch,
 		return -1;
 	}
 	sl_route_message(router, x->data, &x->hdr, &x->meta->src, &x->route);
-	x->src = sl_source_get(sources, &x->meta->src, x->meta->src_hash);
+	x->src = sl_source_get(sources, &x->meta->src, x->meta->src_hash,
+			       x->meta->rx_ns);
+	if (x->hdr.hostname.len > 0)
+		sl_source_learn_host(sources, x->src, x->data + x->hdr.hostname.off,
+				     x->hdr.hostname.len);
 	return 0;
 }
 
 void
 sl_worker_count(const struct sl_worker_msg *x, struct sl_lcore_stats *st)
 {
-	x->src->msgs_in++;
-	x->src->bytes_in += x->hdr.len;
-	x->src->last_rx_ns = x->meta->rx_ns;
+	sl_source_received(x->src, x->meta->rx_ns, x->hdr.len);
 	SL_STAT_ADD(st, msg_in, 1);
 	SL_STAT_ADD(st, msg_bytes, x->hdr.len);
 	if (x->hdr.format == SL_SYSLOG_NONE)
@@ -286,21 +293,31 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 		return -EAGAIN;
 	if (sl_worker_read(m, w->max_message, w->scratch, w->router, w->sources,
 			   w->stats, &x) != 0) {
+		/* Empty or oversize: no retry makes it storable. */
+		if (x.meta->flags & SL_META_F_ACK)
+			sl_ack_reply(w->acker, &x.meta->ack, SL_ACK_REJECTED);
+		goto done;
+	}
+	if (unlikely(x.src->paused)) {
+		sl_source_dropped(x.src, SL_DROP_PAUSED, 1);
+		SL_STAT_DROP(w->stats, SL_DROP_PAUSED, 1);
 		if (x.meta->flags & SL_META_F_ACK)
 			sl_ack_reply(w->acker, &x.meta->ack, SL_ACK_FAILED);
 		goto done;
 	}
 	if (x.route.format == SL_FORMAT_ENVELOPE && w->batcher != NULL) {
-		if (sl_batcher_put(w->batcher, x.route.topic, x.meta, x.src,
-				   x.data, x.hdr.len, rte_rdtsc(),
-				   seal_for_batcher, w) != 0) {
-			x.src->failed++;
+		rc = sl_batcher_put(w->batcher, x.route.topic, x.meta, x.src,
+				    x.data, x.hdr.len, rte_rdtsc(),
+				    seal_for_batcher, w);
+		sl_worker_count(&x, w->stats);
+		if (rc != 0) {
+			sl_source_settled(x.src, 1, 0);
+			sl_source_dropped(x.src, SL_DROP_ENVELOPE, 1);
 			SL_STAT_DROP(w->stats, SL_DROP_ENVELOPE, 1);
 			if (x.meta->flags & SL_META_F_ACK)
 				sl_ack_reply(w->acker, &x.meta->ack,
 					     SL_ACK_FAILED);
 		}
-		sl_worker_count(&x, w->stats);
 		goto done;
 	}
 	if (x.hdr.hostname.len > 0) {
@@ -328,13 +345,16 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 			sl_ack_msg_put(msg_ack);
 		return -EAGAIN;
 	}
-	if (rc != 0) {
-		if (msg_ack != NULL)
-			sl_ack_msg_settle(msg_ack, SL_ACK_FAILED);
-		else
-			x.src->failed++;
-	}
 	sl_worker_count(&x, w->stats);
+	if (rc != 0) {
+		/* Refused for good (counted as kafka_rejected by the
+		 * producer): a resend would be refused again. */
+		sl_source_dropped(x.src, SL_DROP_KAFKA_REJECTED, 1);
+		if (msg_ack != NULL)
+			sl_ack_msg_settle(msg_ack, SL_ACK_REJECTED);
+		else
+			sl_source_settled(x.src, 1, 0);
+	}
 done:
 	rte_pktmbuf_free(m);
 	return 0;

@@ -15,6 +15,8 @@ struct sl_worker_params {
 	uint32_t max_message;
 	unsigned poll_interval_us;
 	unsigned max_sources;
+	uint64_t source_idle_ns;        /* evictable after this idle */
+	struct sl_site_rule site_rule;
 	const struct sl_ring_set *rings;
 	struct sl_kafka *kafka;         /* its producer (the caller's, and it
 					 * must outlive the worker) */

@@ -569,6 +569,7 @@ struct daemon_state {
 	struct sl_config cfg;
 	struct sl_kafka_embedded *embedded;
 	struct rte_mempool *mp;
+	struct rte_mempool *stream_mp;    /* stream lcores' own */
 	struct sl_ring_set rings;
 	unsigned n_workers;
 	struct sl_worker *workers[SL_MAX_WORKERS];
@@ -758,6 +759,11 @@ setup_kafka(struct daemon_state *d, const char **brokers)
 			.max_message = c->max_message,
 			.poll_interval_us = c->kafka_poll_interval_us,
 			.max_sources = c->max_sources,
+			.source_idle_ns = (uint64_t)c->source_idle_s * 1000000000ull,
+			.site_rule = {
+				.separator = c->site_separator,
+				.field = c->site_field,
+			},
 			.rings = &d->rings,
 			.router = &c->router,
 			.socket = (int)rte_socket_id(),
@@ -870,7 +876,11 @@ setup_replies(struct daemon_state *d)
 
 	for (w = 0; w < d->n_workers; w++) {
 		for (st = 0; st < d->n_streams; st++) {
-			snprintf(name, sizeof(name), "sl_reply_%u_%u", w, st);
+			if (snprintf(name, sizeof(name), "sl_reply_%u_%u", w, st) >=
+			    (int)sizeof(name)) {
+				SL_LOG(ERR, "reply ring name too long");
+				return -1;
+			}
 			d->replies[w][st] = rte_ring_create_elem(name,
 				sizeof(struct sl_ack_token),
 				rte_align32pow2(d->cfg.stream_max_pending + 1),
@@ -900,12 +910,22 @@ setup_streams(struct daemon_state *d)
 		SL_LOG(ERR, "%s: %s", c->path, err);
 		return -1;
 	}
+	/* Their own pool: stream messages wait for mbufs (TCP can), and
+	 * never take the ones the UDP receive side cannot wait for. */
+	d->stream_mp = sl_mempool_create("sl_stream_mbufs", c->stream_mbufs,
+					 c->mbuf_cache, (uint16_t)c->mbuf_size,
+					 (int)rte_socket_id());
+	if (d->stream_mp == NULL) {
+		SL_LOG(ERR, "stream mbuf pool of %u: %s", c->stream_mbufs,
+		       rte_strerror(rte_errno));
+		return -1;
+	}
 	for (st = 0; st < d->n_streams; st++) {
 		struct sl_stream_params p = {
 			.id = st,
 			.cfg = c,
 			.tls = d->tls,
-			.mp = d->mp,
+			.mp = d->stream_mp,
 			.rings = &d->rings,
 			.producer = d->n_rx + st,
 			.replies = replies,
@@ -1063,6 +1083,7 @@ teardown(struct daemon_state *d)
 		rte_free(d->disp[i]);
 	}
 	rte_mempool_free(d->mp);
+	rte_mempool_free(d->stream_mp);
 	sl_keyfeed_free(d->keys);
 	sl_kafka_embedded_stop(d->embedded);
 }

@@ -43,8 +43,10 @@ enum sl_stream_conn_state {
 /* One connection. Invariants: a slot is in use exactly when state is
  * not SL_CONN_FREE; gen changes every time the slot is taken, so an
  * answer for an earlier connection of the slot is recognised as stale;
- * in[0..in_len) are bytes read and not framed yet (malloc'd, at most
- * max_message + headroom); out[out_off..out_len) are response bytes not
+ * in[0..in_len) are bytes read and not framed yet (malloc'd, at most two
+ * reads' worth: 2 x (max_message + SL_RELP_HEADROOM)); a connection that
+ * keeps input asks for no EPOLLIN while it waits on the backlog, paused,
+ * or after its end; out[out_off..out_len) are response bytes not
  * written yet (malloc'd, out_cap <= max_output); win holds the RELP
  * commands still owed a response, in txnr order; paused means EPOLLIN is
  * off because the window or the output is full; in_backlog means the
@@ -64,6 +66,8 @@ struct sl_stream_conn {
 	uint8_t dirty;             /* on the lcore's list of news to answer */
 	uint8_t eof;               /* the peer closed its side */
 	uint8_t close_when_done;   /* RELP "close" answered: end then */
+	uint32_t ev;               /* the epoll events asked for now */
+	uint32_t relp_skip;        /* bytes of a refused frame still to skip */
 	const struct sl_stream_listener *l;
 	SSL *ssl;
 	struct sl_addr peer;
@@ -129,6 +133,8 @@ struct sl_stream {
 	struct rte_mbuf *burst[SL_BURST_MAX];
 	uint64_t next_idle_check;
 	uint64_t accept_pause_until;
+	int accept_paused;         /* listeners out of epoll (no descriptors) */
+	int starved;               /* the mbuf pool ran dry this round */
 	int stopping;              /* no accepting, no new input */
 	uint64_t log_window_tsc;   /* rate limit of per-connection logs */
 	unsigned log_count;

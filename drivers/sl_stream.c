@@ -124,6 +124,9 @@ src_release(struct sl_stream *s, const struct sl_stream_conn *c)
 
 /* ---- connections ------------------------------------------------------- */
 
+/* Asks epoll for what c can use now: input only while it would read it
+ * (level-triggered events it would not act on would spin the lcore),
+ * output while a write waits for room. */
 static void
 conn_update_events(struct sl_stream *s, struct sl_stream_conn *c,
 		   uint32_t slot)
@@ -133,14 +136,19 @@ conn_update_events(struct sl_stream *s, struct sl_stream_conn *c,
 	if (c->state == SL_CONN_HANDSHAKE)
 		ev.events = EPOLLIN;
 	else if (c->state == SL_CONN_OPEN && !c->paused && !c->eof &&
-		 !c->close_when_done && !s->stopping)
+		 !c->close_when_done && !c->in_backlog && !s->stopping)
 		ev.events = EPOLLIN;
 	if (c->want_write)
 		ev.events |= EPOLLOUT;
+	if (ev.events == c->ev)
+		return;
 	ev.data.u64 = slot | (uint64_t)c->gen << 32;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) != 0) {
 		SL_LOG(ERR, "stream %u: epoll_ctl(MOD): %s", s->id,
 		       strerror(errno));
+		return;
+	}
+	c->ev = ev.events;
 }
 
 /* Ends connection slot: frees what it holds and makes the slot free for
@@ -150,7 +158,14 @@ conn_close(struct sl_stream *s, uint32_t slot)
 {
 	struct sl_stream_conn *c = &s->conns[slot];
 
+	if (c->in_len > 0) {
+		/* Read, never framed into a message: counted, not lost
+		 * silently (a partial frame, or input left at shutdown). */
+		SL_STAT_ADD(s->stats, tcp_discarded, c->in_len);
+		c->in_len = 0;
+	}
 	if (c->ssl != NULL) {
+		ERR_clear_error();
 		/* Best effort: close_notify on a socket that may be gone. */
 		if (c->state == SL_CONN_OPEN || c->state == SL_CONN_CLOSING)
 			SSL_shutdown(c->ssl);
@@ -183,10 +198,14 @@ conn_close(struct sl_stream *s, uint32_t slot)
 static void
 backlog_add(struct sl_stream *s, uint32_t slot)
 {
-	if (s->conns[slot].in_backlog)
+	struct sl_stream_conn *c = &s->conns[slot];
+
+	if (c->in_backlog)
 		return;
-	s->conns[slot].in_backlog = 1;
+	c->in_backlog = 1;
 	s->backlog[s->n_backlog++] = slot;
+	if (c->state != SL_CONN_FREE)
+		conn_update_events(s, c, slot);
 }
 
 static void
@@ -241,6 +260,7 @@ conn_flush(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot)
 		ssize_t n;
 
 		if (c->ssl != NULL) {
+			ERR_clear_error();
 			if (SSL_write_ex(c->ssl, c->out + c->out_off, left,
 					 &done) == 1) {
 				c->out_off += (uint32_t)done;
@@ -318,6 +338,7 @@ conn_recv(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot,
 			return -2;
 		}
 	}
+	ERR_clear_error();
 	if (SSL_read_ex(c->ssl, buf, cap, &got) == 1)
 		return (ssize_t)got;
 	e = SSL_get_error(c->ssl, 0);
@@ -347,12 +368,16 @@ mbuf_from(struct sl_stream *s, const uint8_t *data, uint32_t len)
 {
 	uint16_t room = (uint16_t)(rte_pktmbuf_data_room_size(s->mp) -
 				   RTE_PKTMBUF_HEADROOM);
-	struct rte_mbuf *segs[64], *head;
+	struct rte_mbuf *segs[SL_MAX_SEGS], *head;
 	unsigned n = (len + room - 1) / room, i;
 	uint32_t off = 0;
 
-	if (n > RTE_DIM(segs) || rte_pktmbuf_alloc_bulk(s->mp, segs, n) != 0)
+	/* More segments than a chain may have is refused by the config
+	 * check (sl_config_validate), so NULL means the pool is empty. */
+	if (n > RTE_DIM(segs) || rte_pktmbuf_alloc_bulk(s->mp, segs, n) != 0) {
+		s->starved = 1;
 		return NULL;
+	}
 	head = segs[0];
 	for (i = 0; i < n; i++) {
 		uint16_t part = (uint16_t)RTE_MIN(len - off, (uint32_t)room);
@@ -413,12 +438,14 @@ static enum frame_result
 frame_syslog(struct sl_stream *s, struct sl_stream_conn *c,
 	     const uint8_t *buf, uint32_t len, uint32_t *off)
 {
+	struct sl_frame_state before;
 	struct sl_frame_msg m;
 	struct rte_mbuf *mb;
 
 	while (*off < len) {
 		if (blocked(s))
 			return FRAME_BLOCKED;
+		before = c->frame;
 		switch (sl_frame_next(&c->frame, buf + *off, len - *off,
 				      s->max_message, &m)) {
 		case SL_FRAME_MSG:
@@ -428,8 +455,12 @@ frame_syslog(struct sl_stream *s, struct sl_stream_conn *c,
 				break;
 			}
 			mb = mbuf_from(s, buf + *off + m.off, (uint32_t)m.len);
-			if (mb == NULL)
+			if (mb == NULL) {
+				/* The same bytes come again: so must the
+				 * state they were framed from. */
+				c->frame = before;
 				return FRAME_BLOCKED;
+			}
 			stage(s, c, mb, NULL);
 			*off += (uint32_t)m.consumed;
 			break;
@@ -468,11 +499,15 @@ relp_answer(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot)
 			return -1;
 		}
 		n = sl_relp_rsp(c->out + c->out_len, c->out_cap - c->out_len,
-				txnr, code, code == SL_RELP_CODE_OK ? "OK" : "error",
+				txnr, code, code == SL_RELP_CODE_OK ? "OK" :
+				"message refused (empty, too large or rejected by Kafka)",
 				NULL);
 		c->out_len += (uint32_t)n;
-		if (c->close_when_done && txnr == c->close_txnr)
+		c->last_tsc = rte_rdtsc();
+		if (c->close_when_done && txnr == c->close_txnr) {
 			c->state = SL_CONN_CLOSING;
+			conn_update_events(s, c, slot);
+		}
 	}
 	if (conn_flush(s, c, slot) != 0)
 		return -1;
@@ -509,6 +544,7 @@ relp_open(struct sl_stream *s, struct sl_stream_conn *c,
 				NULL);
 		c->out_len += (uint32_t)n;
 		c->state = SL_CONN_CLOSING;
+		c->close_when_done = 1;
 		conn_log(s, c, "relp: open without the syslog command");
 		SL_STAT_ADD(s->stats, tcp_bad_frame, 1);
 		return FRAME_DONE;
@@ -554,6 +590,57 @@ relp_syslog(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot,
 	return FRAME_DONE;
 }
 
+/* Parses the unsigned decimal at *p (advancing it); the frame parser
+ * vouched for its digits. */
+static uint64_t
+header_number(const uint8_t **p, const uint8_t *end)
+{
+	uint64_t v = 0;
+
+	while (*p < end && **p >= '0' && **p <= '9')
+		v = v * 10 + (uint64_t)(*(*p)++ - '0');
+	return v;
+}
+
+/* A frame whose DATALEN passes max_message: its header is well formed
+ * (sl_relp_parse checked it up to DATALEN), its data is never stored.
+ * librelp's client drops a message answered "500" (a resend could not
+ * succeed either), so it is answered so, and its bytes are skipped, the
+ * session going on. *off is moved past the header. */
+static enum frame_result
+relp_refuse_large(struct sl_stream *s, struct sl_stream_conn *c,
+		  const uint8_t *buf, size_t len, uint32_t *off)
+{
+	const uint8_t *p = buf, *end = buf + len;
+	uint64_t txnr, datalen;
+
+	txnr = header_number(&p, end);
+	while (p < end && *p == ' ')
+		p++;
+	while (p < end && *p != ' ')
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	datalen = header_number(&p, end);
+	if (p < end && *p == ' ')
+		p++;
+	if (!c->relp_open || txnr == 0 || txnr > SL_RELP_TXNR_MAX ||
+	    datalen > SL_RELP_DATALEN_MAX) {
+		conn_log(s, c, "relp: frame too large");
+		SL_STAT_ADD(s->stats, tcp_bad_frame, 1);
+		return FRAME_CLOSE;
+	}
+	if (sl_relp_window_push_done(&c->win, (uint32_t)txnr,
+				     SL_RELP_CODE_ERROR) != 0)
+		return FRAME_PAUSED;
+	conn_log(s, c, "relp: message larger than max_message refused (500)");
+	SL_STAT_DROP(s->stats, SL_DROP_OVERSIZE, 1);
+	SL_STAT_ADD(s->stats, relp_nacked, 1);
+	*off += (uint32_t)(p - buf);
+	c->relp_skip = (uint32_t)datalen + 1;   /* data and trailer */
+	return FRAME_DONE;
+}
+
 static enum frame_result
 frame_relp(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot,
 	   const uint8_t *buf, uint32_t len, uint32_t *off)
@@ -565,6 +652,13 @@ frame_relp(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot,
 
 	dirty_add(s, slot);
 	while (*off < len && r == FRAME_DONE) {
+		if (c->relp_skip > 0) {
+			uint32_t k = RTE_MIN(c->relp_skip, len - *off);
+
+			c->relp_skip -= k;
+			*off += k;
+			continue;
+		}
 		if (c->close_when_done || c->state == SL_CONN_CLOSING) {
 			/* Nothing follows "close": what does is ignored. */
 			*off = len;
@@ -575,11 +669,13 @@ frame_relp(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot,
 		n = sl_relp_parse(buf + *off, len - *off, s->max_message, &f, &err);
 		if (n == 0)
 			break;
+		if (n < 0 && strcmp(err, "relp: frame too large") == 0) {
+			r = relp_refuse_large(s, c, buf + *off, len - *off, off);
+			continue;
+		}
 		if (n < 0) {
 			conn_log(s, c, err);
 			SL_STAT_ADD(s->stats, tcp_bad_frame, 1);
-			if (strcmp(err, "relp: frame too large") == 0)
-				SL_STAT_DROP(s->stats, SL_DROP_OVERSIZE, 1);
 			return FRAME_CLOSE;
 		}
 		if (!c->relp_open && f.cmd != SL_RELP_OPEN) {
@@ -602,6 +698,7 @@ frame_relp(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot,
 			}
 			c->close_when_done = 1;
 			c->close_txnr = f.txnr;
+			conn_update_events(s, c, slot);
 			break;
 		case SL_RELP_OTHER:
 			if (sl_relp_window_push_done(&c->win, f.txnr,
@@ -623,23 +720,25 @@ frame_relp(struct sl_stream *s, struct sl_stream_conn *c, uint32_t slot,
 }
 
 /* Frames c's input: what it kept from before, then (do_read) what the
- * socket has. Keeps what could not be framed yet; closes c on garbage,
- * errors, and at the end of its stream once nothing is owed. */
-static void
+ * socket has, when there is room for a whole frame after what it kept.
+ * Keeps what could not be framed yet; closes c on garbage, errors, and
+ * at the end of its stream once nothing is owed. Returns 1 when it read
+ * or framed anything, else 0. */
+static int
 conn_input(struct sl_stream *s, uint32_t slot, int do_read)
 {
 	struct sl_stream_conn *c = &s->conns[slot];
 	uint32_t len = c->in_len, off = 0;
 	enum frame_result r;
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (len > 0)
 		memcpy(s->rbuf, c->in, len);
-	if (do_read && !c->eof) {
+	if (do_read && !c->eof && s->rbuf_cap - len >= s->rbuf_cap / 2) {
 		n = conn_recv(s, c, slot, s->rbuf + len, s->rbuf_cap - len);
 		if (n == -2) {
 			conn_close(s, slot);
-			return;
+			return 1;
 		}
 		if (n == -1) {
 			c->eof = 1;
@@ -653,16 +752,18 @@ conn_input(struct sl_stream *s, uint32_t slot, int do_read)
 	r = c->relp ? frame_relp(s, c, slot, s->rbuf, len, &off)
 		    : frame_syslog(s, c, s->rbuf, len, &off);
 	if (r == FRAME_CLOSE) {
+		c->in_len = len - off;
 		conn_close(s, slot);
-		return;
+		return 1;
 	}
 	if (len - off > c->in_cap) {
 		uint8_t *p = realloc(c->in, len - off);
 
 		if (p == NULL) {
 			conn_log(s, c, "out of memory for its input");
+			c->in_len = len - off;
 			conn_close(s, slot);
-			return;
+			return 1;
 		}
 		c->in = p;
 		c->in_cap = len - off;
@@ -687,21 +788,25 @@ conn_input(struct sl_stream *s, uint32_t slot, int do_read)
 		if (c->in_len > 0) {
 			/* The peer ended mid-frame. */
 			SL_STAT_DROP(s->stats, SL_DROP_TRUNCATED, 1);
+			SL_STAT_ADD(s->stats, tcp_discarded, c->in_len);
 			c->in_len = 0;
 		}
 		if (!c->relp)
 			c->state = SL_CONN_CLOSING;
 		conn_finish_if_done(s, c, slot);
 	}
+	return n > 0 || off > 0;
 }
 
 static void
 conn_handshake(struct sl_stream *s, uint32_t slot)
 {
 	struct sl_stream_conn *c = &s->conns[slot];
-	char why[256];
-	int r = SSL_accept(c->ssl), e;
+	char why[256], tls_err[200];
+	int r, e;
 
+	ERR_clear_error();
+	r = SSL_accept(c->ssl);
 	if (r == 1) {
 		c->state = SL_CONN_OPEN;
 		c->want_write = 0;
@@ -717,10 +822,47 @@ conn_handshake(struct sl_stream *s, uint32_t slot)
 		return;
 	}
 	snprintf(why, sizeof(why), "TLS handshake failed: %s",
-		 sl_tls_error(why + 64, sizeof(why) - 64));
+		 sl_tls_error(tls_err, sizeof(tls_err)));
 	conn_log(s, c, why);
 	SL_STAT_ADD(s->stats, tcp_tls_failed, 1);
 	conn_close(s, slot);
+}
+
+/* Out of descriptors (or kernel memory): the listeners leave epoll for a
+ * tenth of a second (the kernel keeps their queues, bounded by the
+ * listen backlog), so the lcore neither spins on them nor logs more than
+ * once per pause. */
+static void
+listeners_pause(struct sl_stream *s, int err)
+{
+	unsigned i;
+
+	if (s->accept_paused)
+		return;
+	for (i = 0; i < s->n_listeners; i++)
+		if (epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->listeners[i].fd, NULL) != 0)
+			SL_LOG(ERR, "stream %u: epoll_ctl(DEL): %s", s->id,
+			       strerror(errno));
+	s->accept_paused = 1;
+	s->accept_pause_until = rte_rdtsc() + rte_get_tsc_hz() / 10;
+	SL_LOG(WARNING, "stream %u: accept: %s: not accepting for 100 ms",
+	       s->id, strerror(err));
+}
+
+static void
+listeners_resume(struct sl_stream *s)
+{
+	struct epoll_event ev;
+	unsigned i;
+
+	for (i = 0; i < s->n_listeners; i++) {
+		ev.events = EPOLLIN;
+		ev.data.u64 = EV_LISTENER | i;
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->listeners[i].fd, &ev) != 0)
+			SL_LOG(ERR, "stream %u: epoll_ctl(ADD): %s", s->id,
+			       strerror(errno));
+	}
+	s->accept_paused = 0;
 }
 
 static void
@@ -747,10 +889,7 @@ listener_accept(struct sl_stream *s, const struct sl_stream_listener *l)
 				/* Out of descriptors: the listen queue waits
 				 * (the kernel keeps it bounded) until some
 				 * connection ends. */
-				SL_LOG(WARNING, "stream %u: %s accept: %s", s->id,
-				       l->name, strerror(errno));
-				s->accept_pause_until = rte_rdtsc() +
-							rte_get_tsc_hz() / 10;
+				listeners_pause(s, errno);
 				return;
 			}
 			continue;   /* the connection died in the queue */
@@ -786,6 +925,8 @@ listener_accept(struct sl_stream *s, const struct sl_stream_listener *l)
 		c->relp = (uint8_t)l->relp;
 		c->relp_open = c->paused = c->want_write = c->eof = 0;
 		c->close_when_done = 0;
+		c->relp_skip = 0;
+		c->ev = EPOLLIN;
 		c->in_len = c->in_cap = 0;
 		c->out_off = c->out_len = c->out_cap = 0;
 		c->last_tsc = rte_rdtsc();
@@ -799,7 +940,7 @@ listener_accept(struct sl_stream *s, const struct sl_stream_listener *l)
 						     s->relp_window)) == NULL)) ||
 		    (l->tls != NULL && (c->ssl = SSL_new(l->tls)) == NULL)) {
 			conn_log(s, c, "out of memory for a new connection");
-			c->relp = 0;
+			ERR_clear_error();
 			conn_close(s, slot);
 			continue;
 		}
@@ -812,7 +953,12 @@ listener_accept(struct sl_stream *s, const struct sl_stream_listener *l)
 			continue;
 		}
 		if (c->ssl != NULL) {
-			SSL_set_fd(c->ssl, fd);
+			if (SSL_set_fd(c->ssl, fd) != 1) {
+				conn_log(s, c, "TLS: cannot attach the socket");
+				SL_STAT_ADD(s->stats, tcp_tls_failed, 1);
+				conn_close(s, slot);
+				continue;
+			}
 			conn_handshake(s, slot);
 		}
 	}
@@ -833,14 +979,24 @@ replies_drain(struct sl_stream *s)
 			total += n;
 			s->pending -= n;
 			for (i = 0; i < n; i++) {
-				struct sl_stream_conn *c = &s->conns[t[i].conn];
+				struct sl_stream_conn *c;
 				int ok = t[i].outcome == SL_ACK_DELIVERED;
+				/* Refused for good: "500", which the sender
+				 * takes as final; any other failure closes
+				 * the session, so the sender resends. */
+				uint16_t code = ok ? SL_RELP_CODE_OK :
+					t[i].outcome == SL_ACK_REJECTED ?
+					SL_RELP_CODE_ERROR : STREAM_CODE_RESEND;
 
-				if (t[i].conn >= s->max_conns ||
-				    c->state == SL_CONN_FREE ||
+				if (t[i].conn >= s->max_conns) {
+					SL_STAT_ADD(s->stats, ack_stale, 1);
+					continue;
+				}
+				c = &s->conns[t[i].conn];
+				if (c->state == SL_CONN_FREE ||
 				    c->gen != t[i].gen || !c->relp ||
 				    sl_relp_window_complete(&c->win, t[i].seq,
-					ok ? SL_RELP_CODE_OK : STREAM_CODE_RESEND) != 0) {
+							    code) != 0) {
 					SL_STAT_ADD(s->stats, ack_stale, 1);
 					continue;
 				}
@@ -892,7 +1048,9 @@ backlog_run(struct sl_stream *s)
 	uint32_t n = s->n_backlog, i, slot;
 	unsigned done = 0;
 
-	if (n == 0)
+	/* What waits for answers or mbufs would only be framed and blocked
+	 * again: it waits for the next round. */
+	if (n == 0 || s->pending >= s->max_pending || s->starved)
 		return 0;
 	memcpy(s->backlog_work, s->backlog, n * sizeof(s->backlog[0]));
 	s->n_backlog = 0;
@@ -911,11 +1069,15 @@ backlog_run(struct sl_stream *s)
 		c->in_backlog = 0;
 		if (c->state != SL_CONN_OPEN && c->state != SL_CONN_CLOSING)
 			continue;
-		done++;
-		conn_input(s, slot, c->ssl != NULL && !s->stopping &&
-			   SSL_has_pending(c->ssl));
-		if (c->state != SL_CONN_FREE && !c->in_backlog && c->eof)
+		done += (unsigned)conn_input(s, slot, c->ssl != NULL &&
+					     !s->stopping &&
+					     SSL_has_pending(c->ssl));
+		if (c->state == SL_CONN_FREE)
+			continue;
+		if (!c->in_backlog && c->eof)
 			conn_finish_if_done(s, c, slot);
+		else if (c->state != SL_CONN_FREE)
+			conn_update_events(s, c, slot);
 	}
 	return done;
 }
@@ -930,8 +1092,10 @@ idle_check(struct sl_stream *s, uint64_t now)
 
 		if (c->state == SL_CONN_FREE || now - c->last_tsc < s->idle_tsc)
 			continue;
-		if (c->relp && !sl_relp_window_empty(&c->win))
-			continue;   /* waiting for us, not idle */
+		/* Waiting for us (answers, room in the rings), not idle. */
+		if (c->in_backlog || c->paused ||
+		    (c->relp && !sl_relp_window_empty(&c->win)))
+			continue;
 		conn_log(s, c, "idle timeout");
 		SL_STAT_ADD(s->stats, tcp_idle, 1);
 		conn_close(s, slot);
@@ -961,9 +1125,25 @@ conn_event(struct sl_stream *s, uint64_t data, uint32_t events, int can_read)
 		if (c->relp)
 			dirty_add(s, slot);   /* room again: answer, unpause */
 	}
-	if ((events & EPOLLERR) ||
-	    ((events & EPOLLHUP) && (c->paused || c->eof))) {
+	if (events & EPOLLERR) {
 		conn_close(s, slot);
+		return;
+	}
+	if ((events & EPOLLHUP) && !(events & EPOLLIN)) {
+		/* Both directions are gone. Answers cannot reach a RELP
+		 * sender (it resends what was not answered); a syslog
+		 * stream's last bytes are framed from the backlog. HUP
+		 * cannot be masked, so the socket leaves epoll. */
+		if (c->relp || c->in_len == 0) {
+			conn_close(s, slot);
+			return;
+		}
+		c->eof = 1;
+		if (epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL) != 0)
+			SL_LOG(ERR, "stream %u: epoll_ctl(DEL): %s", s->id,
+			       strerror(errno));
+		c->ev = 0;
+		backlog_add(s, slot);
 		return;
 	}
 	if (c->out_off == c->out_len && conn_finish_if_done(s, c, slot))
@@ -983,6 +1163,7 @@ sl_stream_poll(struct sl_stream *s, unsigned wait_us)
 	uint64_t now;
 	int n, i, can_read;
 
+	s->starved = 0;
 	work += replies_drain(s);
 	if (sl_dispatch_pending(s->disp) > 0 && sl_dispatch_flush(s->disp) == 0)
 		work++;
@@ -996,9 +1177,11 @@ sl_stream_poll(struct sl_stream *s, unsigned wait_us)
 	if (n < 0 && errno != EINTR)
 		SL_LOG(ERR, "stream %u: epoll_pwait2: %s", s->id, strerror(errno));
 	now = rte_rdtsc();
+	if (s->accept_paused && now >= s->accept_pause_until && !s->stopping)
+		listeners_resume(s);
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.u64 & EV_LISTENER) {
-			if (can_read && now >= s->accept_pause_until)
+			if (can_read)
 				listener_accept(s, &s->listeners[ev[i].data.u64 &
 								0xff]);
 			continue;
@@ -1133,14 +1316,17 @@ sl_stream_create(const struct sl_stream_params *p, char *err, size_t errlen)
 		sizeof(*s->backlog) * s->max_conns, 0, p->socket);
 	s->dirty = rte_malloc_socket("sl_stream_dirty",
 		sizeof(*s->dirty) * s->max_conns, 0, p->socket);
-	s->src_counts = rte_malloc_socket("sl_stream_srcs",
-		sizeof(*s->src_counts) * (s->max_conns + 1), 0, p->socket);
-	s->rbuf = rte_malloc_socket("sl_stream_rbuf", s->rbuf_cap, 0, p->socket);
 	snprintf(name, sizeof(name), "sl_strsrc_%u", p->id);
 	hp.name = name;
 	hp.entries = RTE_MAX(s->max_conns, 8u);
 	hp.key_len = sizeof(struct sl_addr);
 	hp.socket_id = p->socket;
+	/* Never refuse a host for a full bucket below capacity. */
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	/* Positions run up to hp.entries - 1. */
+	s->src_counts = rte_malloc_socket("sl_stream_srcs",
+		sizeof(*s->src_counts) * hp.entries, 0, p->socket);
+	s->rbuf = rte_malloc_socket("sl_stream_rbuf", s->rbuf_cap, 0, p->socket);
 	s->src_index = rte_hash_create(&hp);
 	if (s->disp == NULL || s->conns == NULL || s->backlog == NULL ||
 	    s->backlog_work == NULL || s->dirty == NULL ||

@@ -458,6 +458,8 @@ worker_init(struct bench_worker *w, const struct bench_opts *o,
 	};
 	char name[32];
 
+	static const struct sl_site_rule site_rule = { '-', 1 };
+
 	*w = (struct bench_worker){
 		.max_message = BENCH_MAX_MSG,
 		.router = router,
@@ -465,7 +467,8 @@ worker_init(struct bench_worker *w, const struct bench_opts *o,
 	};
 	snprintf(name, sizeof(name), "bench_src_%u", n_tables++);
 	w->sources = sl_source_table_create(name, BENCH_MAX_SOURCES,
-					    (int)rte_socket_id(), 0);
+					    (int)rte_socket_id(), 0,
+					    600 * 1000000000ull, &site_rule);
 	w->batcher = sl_batcher_create(&bp);
 	w->scratch = xmalloc(BENCH_MAX_MSG);
 	if (w->sources == NULL || w->batcher == NULL)

@@ -11,7 +11,6 @@
 #include <rte_mbuf.h>
 
 #include "sl_meta.h"
-#include "sl_source.h"
 #include "sl_test_eal.h"
 
 static int
@@ -106,46 +105,6 @@ test_networks(void **state)
 	assert_int_equal(sl_net_parse("/8", &net, &prefix), -1);
 }
 
-static void
-test_source_table(void **state)
-{
-	struct sl_source_table *t = sl_source_table_create("t_src", 16, SOCKET_ID_ANY, 3);
-	struct sl_source *s1, *s2, *s3, *over;
-	struct sl_addr a, b;
-	unsigned i;
-
-	(void)state;
-	assert_non_null(t);
-	assert_int_equal(sl_addr_parse("198.18.0.1:1111", &a), 0);
-	assert_int_equal(sl_addr_parse("198.18.0.1:2222", &b), 0);
-	s1 = sl_source_get(t, &a, sl_addr_hash(&a));
-	s2 = sl_source_get(t, &b, sl_addr_hash(&b));
-	assert_ptr_equal(s1, s2);
-	assert_int_equal(s1->addr.port, 0);
-	assert_int_equal(s1->owner, 3);
-	assert_int_equal(s1->tag.kind, SL_ACK_SOURCE);
-	assert_int_equal(s1->tag.partition_hash, sl_addr_hash(&a));
-	assert_int_equal(t->used, 1);
-	s1->msgs_in = 5;
-	for (i = 0; i < 15; i++) {
-		sl_addr_set_v4(&a, rte_cpu_to_be_32(0x0a000000u + i), 514);
-		s3 = sl_source_get(t, &a, sl_addr_hash(&a));
-		assert_ptr_not_equal(s3, &t->entries[t->capacity]);
-	}
-	assert_int_equal(t->used, 16);
-	/* Full: a new host lands on the overflow entry, still counted. */
-	sl_addr_set_v4(&a, rte_cpu_to_be_32(0x0b000000u), 514);
-	over = sl_source_get(t, &a, sl_addr_hash(&a));
-	assert_ptr_equal(over, &t->entries[t->capacity]);
-	assert_int_equal(over->addr.family, 0);
-	assert_int_equal(t->overflowed, 1);
-	/* Known hosts still find their entry. */
-	assert_int_equal(sl_addr_parse("198.18.0.1:9", &a), 0);
-	assert_ptr_equal(sl_source_get(t, &a, sl_addr_hash(&a)), s1);
-	assert_int_equal(s1->msgs_in, 5);
-	sl_source_table_free(t);
-}
-
 int
 main(void)
 {
@@ -153,7 +112,6 @@ main(void)
 		cmocka_unit_test(test_addr_parse_format),
 		cmocka_unit_test(test_addr_identity_ignores_port),
 		cmocka_unit_test(test_networks),
-		cmocka_unit_test(test_source_table),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
