@@ -1619,7 +1619,7 @@ sl_config_defaults(struct sl_config *c)
 	c->stream_idle_timeout_ms = 300000;
 	c->stream_max_pending = 65536;
 	c->stream_max_output = 256u << 10;
-	c->stream_mbufs = 32767;
+	c->stream_mbufs = 8191;
 	c->tls_verify = SL_TLS_VERIFY_NONE;
 	c->source_idle_s = 600;
 	c->site_separator = '-';

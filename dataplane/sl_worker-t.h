@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "sl_batch-t.h"
@@ -35,9 +36,11 @@ struct sl_worker {
 				       * says whether this worker polls it) */
 	int polls_kafka;
 	struct rte_ring *settle;      /* reports from a shared producer's poller */
+	struct rte_ring *control;     /* pause/resume of sources, or NULL */
+	struct rte_rcu_qsbr *qsbr;    /* reload: quiescent reports, or NULL */
 	struct sl_source_table *sources;
 	struct sl_acker *acker;       /* answers to senders that wait */
-	const struct sl_router *router;
+	const struct sl_router *router; /* swapped by reload (RCU) */
 	struct sl_lcore_stats *stats;
 	uint8_t *scratch;
 	unsigned n_held;

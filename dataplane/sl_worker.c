@@ -8,6 +8,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_malloc.h>
+#include <rte_ring_elem.h>
 
 #include "sl_ack.h"
 #include "sl_envelope.h"
@@ -66,6 +67,8 @@ sl_worker_create(const struct sl_worker_params *p)
 	w->kafka = p->kafka;
 	w->polls_kafka = p->polls_kafka;
 	w->settle = p->settle;
+	w->control = p->control;
+	w->qsbr = p->qsbr;
 	w->encoder = p->encoder;
 	w->keys = p->keys;
 	if (w->keys != NULL)
@@ -232,6 +235,19 @@ void
 sl_worker_bind(struct sl_worker *w)
 {
 	w->stats = sl_stats_self();
+	if (w->qsbr != NULL) {
+		rte_rcu_qsbr_thread_register(w->qsbr, w->id);
+		rte_rcu_qsbr_thread_online(w->qsbr, w->id);
+	}
+}
+
+void
+sl_worker_unbind(struct sl_worker *w)
+{
+	if (w->qsbr != NULL) {
+		rte_rcu_qsbr_thread_offline(w->qsbr, w->id);
+		rte_rcu_qsbr_thread_unregister(w->qsbr, w->id);
+	}
 }
 
 int
@@ -291,8 +307,9 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 
 	if (w->pending.payload != NULL && !pending_produce(w))
 		return -EAGAIN;
-	if (sl_worker_read(m, w->max_message, w->scratch, w->router, w->sources,
-			   w->stats, &x) != 0) {
+	if (sl_worker_read(m, w->max_message, w->scratch,
+			   __atomic_load_n(&w->router, __ATOMIC_ACQUIRE),
+			   w->sources, w->stats, &x) != 0) {
 		/* Empty or oversize: no retry makes it storable. */
 		if (x.meta->flags & SL_META_F_ACK)
 			sl_ack_reply(w->acker, &x.meta->ack, SL_ACK_REJECTED);
@@ -391,6 +408,21 @@ sl_worker_serve(struct sl_worker *w, int timeout_ms)
 		rte_delay_us_sleep((unsigned)timeout_ms * 1000);
 }
 
+/* Applies the control plane's pause/resume commands. */
+static void
+apply_commands(struct sl_worker *w)
+{
+	struct sl_worker_command cmd;
+	int32_t pos;
+
+	while (rte_ring_sc_dequeue_elem(w->control, &cmd, sizeof(cmd)) == 0) {
+		pos = rte_hash_lookup_with_hash(w->sources->index, &cmd.addr,
+						cmd.hash);
+		if (pos >= 0 && (unsigned)pos < w->sources->capacity)
+			w->sources->entries[pos].paused = cmd.pause;
+	}
+}
+
 unsigned
 sl_worker_poll(struct sl_worker *w)
 {
@@ -398,6 +430,11 @@ sl_worker_poll(struct sl_worker *w)
 	uint64_t now = rte_rdtsc();
 	struct sl_batch *t;
 	unsigned done = 0, r, n;
+
+	if (w->qsbr != NULL)
+		rte_rcu_qsbr_quiescent(w->qsbr, w->id);
+	if (w->control != NULL && !rte_ring_empty(w->control))
+		apply_commands(w);
 
 	if (w->keys != NULL)
 		w->key_id = sl_keyfeed_take(w->keys, w->id, &w->key_gen,

@@ -35,6 +35,19 @@ struct sl_worker_params {
 	unsigned n_streams;
 	struct rte_ring *const *replies;
 	uint32_t acks_in_flight;
+	/* Control plane: pause/resume commands (struct sl_obs_command
+	 * elements, the caller's ring) and the RCU the router is swapped
+	 * under; both may be NULL. */
+	struct rte_ring *control;
+	struct rte_rcu_qsbr *qsbr;
+};
+
+/* A pause (pause = 1) or resume of the source addr (port 0), whose
+ * sl_addr_hash is hash, for the worker that owns it. */
+struct sl_worker_command {
+	struct sl_addr addr;
+	uint32_t hash;
+	uint8_t pause;
 };
 
 /* Creates worker params->id consuming rings[*][id]. Returns the worker,
@@ -51,9 +64,22 @@ unsigned sl_worker_free(struct sl_worker *w);
 void sl_worker_discard(struct sl_worker *w, struct rte_mbuf **mbufs,
 		       unsigned n, enum sl_drop_reason r);
 
+/* Swaps w's routing table for router (reload): the worker takes it at
+ * its next message; the old one may be freed once rte_rcu_qsbr_check
+ * says every worker passed a quiescent point after this. */
+static inline void
+sl_worker_set_router(struct sl_worker *w, const struct sl_router *router)
+{
+	__atomic_store_n(&w->router, router, __ATOMIC_RELEASE);
+}
+
 /* Binds w's counters to the calling lcore's block. Call once on the lcore
  * that runs w, before the first sl_worker_poll(). */
 void sl_worker_bind(struct sl_worker *w);
+
+/* Ends what sl_worker_bind started on this lcore (the RCU reader
+ * registration). Call once w's lcore stopped polling it. */
+void sl_worker_unbind(struct sl_worker *w);
 
 /* One round: produces held messages, then dequeues up to one burst per
  * ring and produces it, and serves delivery reports when due. Never

@@ -50,12 +50,14 @@
 #include "sl_keys.h"
 #include "sl_log.h"
 #include "sl_mempool.h"
+#include "sl_observe.h"
 #include "sl_meta.h"
 #include "sl_ring.h"
 #include "sl_sockudp.h"
 #include "sl_source.h"
 #include "sl_stats.h"
 #include "sl_stream.h"
+#include "sl_telemetry.h"
 #include "sl_tls.h"
 #include "sl_worker.h"
 
@@ -296,6 +298,8 @@ lcore_main(void *arg)
 			idle_wait(r, &idle_rounds);
 	}
 	lcore_finish(r);
+	if (r->worker != NULL)
+		sl_worker_unbind(r->worker);
 	return 0;
 }
 
@@ -314,8 +318,32 @@ usage(FILE *f)
 		"Signals: SIGTERM/SIGINT drain and stop, SIGUSR1 prints the counters.\n");
 }
 
-/* Reads the file and the overrides into *c. Returns 0, or -1 after
- * printing the error. */
+/* The configuration as the command line gives it: a file and overrides,
+ * read again as they are on every reload. */
+static struct {
+	const char *path;
+	const char *sets[256];
+	int n_sets;
+} cmdline;
+
+/* Reads cmdline's file and overrides into *c and validates them. Returns
+ * 0, or -1 with the error in err. */
+static int
+read_config(struct sl_config *c, char *err, size_t errlen)
+{
+	int i;
+
+	sl_config_defaults(c);
+	if (sl_config_load(c, cmdline.path, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < cmdline.n_sets; i++)
+		if (sl_config_set(c, cmdline.sets[i], err, errlen) != 0)
+			return -1;
+	return sl_config_validate(c, err, errlen);
+}
+
+/* Reads the command line and the configuration into *c. Returns 0, or -1
+ * after printing the error. */
 static int
 load_config(struct sl_config *c, int argc, char **argv, int *check_only)
 {
@@ -327,23 +355,20 @@ load_config(struct sl_config *c, int argc, char **argv, int *check_only)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sets[256];
-	const char *path = NULL;
 	char err[1024];
-	int opt, n_sets = 0, i;
+	int opt;
 
-	sl_config_defaults(c);
 	while ((opt = getopt_long(argc, argv, "c:s:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			path = optarg;
+			cmdline.path = optarg;
 			break;
 		case 's':
-			if (n_sets == (int)RTE_DIM(sets)) {
+			if (cmdline.n_sets == (int)RTE_DIM(cmdline.sets)) {
 				fprintf(stderr, "sluiced: too many --set options\n");
 				return -1;
 			}
-			sets[n_sets++] = optarg;
+			cmdline.sets[cmdline.n_sets++] = optarg;
 			break;
 		case 'k':
 			*check_only = 1;
@@ -359,19 +384,12 @@ load_config(struct sl_config *c, int argc, char **argv, int *check_only)
 			return -1;
 		}
 	}
-	if (optind != argc || path == NULL) {
+	if (optind != argc || cmdline.path == NULL) {
 		usage(stderr);
 		return -1;
 	}
-	if (sl_config_load(c, path, err, sizeof(err)) != 0)
-		goto fail;
-	for (i = 0; i < n_sets; i++)
-		if (sl_config_set(c, sets[i], err, sizeof(err)) != 0)
-			goto fail;
-	if (sl_config_validate(c, err, sizeof(err)) != 0)
-		goto fail;
-	return 0;
-fail:
+	if (read_config(c, err, sizeof(err)) == 0)
+		return 0;
 	fprintf(stderr, "sluiced: %s\n", err);
 	return -1;
 }
@@ -581,11 +599,22 @@ struct daemon_state {
 	struct sl_sockudp *socks[SL_MAX_PRODUCERS];
 	unsigned n_rxq;
 	struct sl_ethdev_rxq *rxqs[SL_MAX_PRODUCERS * SL_CONFIG_MAX_PORTS];
+	uint16_t port_ids[SL_CONFIG_MAX_PORTS];
 	unsigned n_streams;
 	struct sl_stream *streams[SL_ACK_MAX_STREAMS];
 	/* replies[w][s]: worker w's answers to stream lcore s */
 	struct rte_ring *replies[SL_MAX_WORKERS][SL_ACK_MAX_STREAMS];
 	SSL_CTX *tls;
+	/* Control plane: what telemetry and HTTP read, the RCU the routing
+	 * table is swapped under, the workers' command rings; reload_lock
+	 * serialises reloads (SIGHUP, telemetry); router is the table the
+	 * workers use after the first reload (malloc'd), NULL before. */
+	struct sl_observe obs;
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_ring *control[SL_MAX_WORKERS];
+	pthread_mutex_t reload_lock;
+	struct sl_router *router;
+	int drain_requested;
 	struct sl_keyfeed *keys;          /* encryption on */
 	struct timespec key_stamp;        /* key file change time */
 	uint32_t key_id;                  /* id published last */
@@ -780,6 +809,8 @@ setup_kafka(struct daemon_state *d, const char **brokers)
 			.n_streams = d->n_streams,
 			.replies = d->replies[w],
 			.acks_in_flight = d->n_streams * c->stream_max_pending,
+			.control = d->control[w],
+			.qsbr = d->qsbr,
 		};
 
 		if (uses_envelopes(&c->router)) {
@@ -809,7 +840,7 @@ setup_inputs(struct daemon_state *d)
 	struct sl_config *c = &d->cfg;
 	char err[512];
 	unsigned r, p;
-	uint16_t port_ids[SL_CONFIG_MAX_PORTS], exc_ports[SL_CONFIG_MAX_PORTS] = { 0 };
+	uint16_t *port_ids = d->port_ids, exc_ports[SL_CONFIG_MAX_PORTS] = { 0 };
 
 	for (r = 0; r < d->n_rx; r++) {
 		d->disp[r] = rte_zmalloc("sl_dispatcher", sizeof(*d->disp[r]),
@@ -873,6 +904,25 @@ setup_replies(struct daemon_state *d)
 {
 	char name[RTE_RING_NAMESIZE];
 	unsigned w, st;
+	size_t qsz = rte_rcu_qsbr_get_memsize(d->n_workers);
+
+	d->qsbr = rte_zmalloc("sl_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (d->qsbr == NULL || rte_rcu_qsbr_init(d->qsbr, d->n_workers) != 0) {
+		SL_LOG(ERR, "RCU of %u workers: %s", d->n_workers,
+		       rte_strerror(rte_errno));
+		return -1;
+	}
+	for (w = 0; w < d->n_workers; w++) {
+		snprintf(name, sizeof(name), "sl_ctl_%u", w);
+		d->control[w] = rte_ring_create_elem(name,
+			sizeof(struct sl_worker_command), 64,
+			(int)rte_socket_id(), RING_F_SC_DEQ);
+		if (d->control[w] == NULL) {
+			SL_LOG(ERR, "control ring %s: %s", name,
+			       rte_strerror(rte_errno));
+			return -1;
+		}
+	}
 
 	for (w = 0; w < d->n_workers; w++) {
 		for (st = 0; st < d->n_streams; st++) {
@@ -993,6 +1043,204 @@ launch(struct daemon_state *d)
 	return 0;
 }
 
+/* Appends name to the comma-separated list out (len bytes). */
+static void
+list_add(char *out, size_t len, const char *name)
+{
+	size_t n = strlen(out);
+
+	if (strstr(out, name) == NULL)
+		snprintf(out + n, len - n, "%s%s", n > 0 ? ", " : "", name);
+}
+
+#define SAME(a, b, field) (memcmp(&(a)->field, &(b)->field, sizeof((a)->field)) == 0)
+
+/* Writes into out the sections whose change in b (from a) a reload
+ * cannot apply: what the data path was built from (lcores, pools, rings,
+ * ports, listeners, producers, envelopes). */
+static void
+restart_needed(const struct sl_config *a, const struct sl_config *b,
+	       char *out, size_t len)
+{
+	out[0] = '\0';
+	if (!SAME(a, b, eal_args) || !SAME(a, b, eal_file_prefix) ||
+	    !SAME(a, b, eal_cores) || !SAME(a, b, eal_hugepages) ||
+	    !SAME(a, b, eal_memory_mb))
+		list_add(out, len, "[eal]");
+	if (!SAME(a, b, mode) || !SAME(a, b, rx_lcores) || !SAME(a, b, workers) ||
+	    !SAME(a, b, ring_size) || !SAME(a, b, burst) || !SAME(a, b, mbufs) ||
+	    !SAME(a, b, mbuf_cache) || !SAME(a, b, mbuf_size) ||
+	    !SAME(a, b, max_message) || !SAME(a, b, ring_full) ||
+	    !SAME(a, b, idle_sleep_us) || !SAME(a, b, frag_max_flows) ||
+	    !SAME(a, b, frag_ttl_ms) || !SAME(a, b, max_sources))
+		list_add(out, len, "[dataplane]");
+	if (!SAME(a, b, driver) || !SAME(a, b, listen) || !SAME(a, b, rcvbuf))
+		list_add(out, len, "[input.udp]");
+	if (!SAME(a, b, n_ports) || !SAME(a, b, ports))
+		list_add(out, len, "[port.*]");
+	if (!SAME(a, b, tcp) || !SAME(a, b, tls_in) || !SAME(a, b, relp) ||
+	    !SAME(a, b, relp_window))
+		list_add(out, len, "[input.tcp/tls/relp]");
+	if (!SAME(a, b, stream_lcores) || !SAME(a, b, stream_max_connections) ||
+	    !SAME(a, b, stream_max_pending) || !SAME(a, b, stream_max_output) ||
+	    !SAME(a, b, stream_mbufs))
+		list_add(out, len, "[stream] (but idle_timeout, max_connections_per_source)");
+	if (!SAME(a, b, tls_cert) || !SAME(a, b, tls_key) || !SAME(a, b, tls_ca) ||
+	    !SAME(a, b, tls_verify))
+		list_add(out, len, "[tls]");
+	if (!SAME(a, b, kafka_brokers) || !SAME(a, b, kafka_embedded_brokers) ||
+	    !SAME(a, b, kafka_embedded_partitions) ||
+	    !SAME(a, b, kafka_poll_interval_us) || !SAME(a, b, kafka_producers))
+		list_add(out, len, "[kafka]");
+	if (!SAME(a, b, n_kafka_props) || !SAME(a, b, kafka_props))
+		list_add(out, len, "[kafka.producer]");
+	if (!SAME(a, b, env_batch_bytes) || !SAME(a, b, env_batch_messages) ||
+	    !SAME(a, b, env_linger_us) || !SAME(a, b, env_buckets) ||
+	    !SAME(a, b, env_max_open) || !SAME(a, b, env_lz4_acceleration) ||
+	    !SAME(a, b, env_encryption) || !SAME(a, b, env_key_file))
+		list_add(out, len, "[envelope]");
+}
+
+/* sl_observe_ops.reload: reads the configuration again; swaps the
+ * routing table (RCU: the old one is freed once every worker passed a
+ * quiescent point), the site rule, source eviction, the stream lcores'
+ * idle_timeout and max_connections_per_source, [stats] and [shutdown];
+ * names the rest, which needs a restart. A configuration that does not
+ * load or validate changes nothing. */
+static int
+reload(void *ctx, char *err, size_t errlen, char *restart, size_t restartlen)
+{
+	struct daemon_state *d = ctx;
+	struct sl_config *c = malloc(sizeof(*c));
+	struct sl_router *router = NULL, *old;
+	unsigned w, st;
+	int rc = -1;
+
+	restart[0] = '\0';
+	pthread_mutex_lock(&d->reload_lock);
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (read_config(c, err, errlen) != 0)
+		goto out;
+	if (uses_envelopes(&c->router) && d->workers[0]->batcher == NULL) {
+		snprintf(err, errlen, "%s: routes with format envelope need a restart (no route produced envelopes at start)",
+			 cmdline.path);
+		goto out;
+	}
+	router = malloc(sizeof(*router));
+	if (router == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	*router = c->router;
+	restart_needed(&d->cfg, c, restart, restartlen);
+	for (w = 0; w < d->n_workers; w++) {
+		struct sl_source_table *t = d->workers[w]->sources;
+
+		sl_worker_set_router(d->workers[w], router);
+		__atomic_store_n(&t->idle_ns, (uint64_t)c->source_idle_s * 1000000000ull,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&t->site_rule.field, c->site_field, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->site_rule.separator, c->site_separator,
+				 __ATOMIC_RELAXED);
+	}
+	for (st = 0; st < d->n_streams; st++) {
+		__atomic_store_n(&d->streams[st]->idle_tsc,
+				 rte_get_tsc_hz() / 1000 * c->stream_idle_timeout_ms,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&d->streams[st]->max_per_source,
+				 c->stream_max_per_source, __ATOMIC_RELAXED);
+	}
+	/* Workers not running (stopped, or offline) need no waiting. */
+	rte_rcu_qsbr_synchronize(d->qsbr, RTE_QSBR_THRID_INVALID);
+	pthread_mutex_lock(&d->obs.lock);
+	old = d->router;
+	d->router = router;
+	router = old;
+	d->cfg.router = c->router;
+	d->cfg.source_idle_s = c->source_idle_s;
+	d->cfg.site_separator = c->site_separator;
+	d->cfg.site_field = c->site_field;
+	d->cfg.stream_idle_timeout_ms = c->stream_idle_timeout_ms;
+	d->cfg.stream_max_per_source = c->stream_max_per_source;
+	d->cfg.stats_interval_ms = c->stats_interval_ms;
+	d->cfg.drain_timeout_ms = c->drain_timeout_ms;
+	d->obs.reloads++;
+	snprintf(d->obs.last_reload, sizeof(d->obs.last_reload), "ok");
+	pthread_mutex_unlock(&d->obs.lock);
+	SL_LOG(NOTICE, "configuration reloaded from %s%s%s", cmdline.path,
+	       restart[0] ? "; a restart applies: " : "", restart);
+	rc = 0;
+out:
+	if (rc != 0) {
+		pthread_mutex_lock(&d->obs.lock);
+		d->obs.reload_errors++;
+		snprintf(d->obs.last_reload, sizeof(d->obs.last_reload), "%s", err);
+		pthread_mutex_unlock(&d->obs.lock);
+		SL_LOG(ERR, "reload refused, the running configuration stays: %s", err);
+	}
+	pthread_mutex_unlock(&d->reload_lock);
+	free(router);
+	free(c);
+	return rc;
+}
+
+/* sl_observe_ops.drain: the control loop stops the input at its next
+ * tick. */
+static void
+request_drain(void *ctx)
+{
+	struct daemon_state *d = ctx;
+
+	__atomic_store_n(&d->drain_requested, 1, __ATOMIC_RELEASE);
+}
+
+/* Publishes the running daemon to the control plane and registers the
+ * telemetry commands. */
+static int
+setup_observe(struct daemon_state *d, const char *brokers)
+{
+	struct sl_observe *o = &d->obs;
+	unsigned w, lcore, p;
+
+	pthread_mutex_lock(&o->lock);
+	o->cfg = &d->cfg;
+	o->brokers = brokers;
+	o->n_rx = d->n_rx;
+	o->n_workers = d->n_workers;
+	o->n_streams = d->n_streams;
+	for (w = 0; w < d->n_workers; w++) {
+		o->workers[w] = d->workers[w];
+		o->control[w] = d->control[w];
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		if (roles[lcore].worker != NULL)
+			o->worker_lcore[roles[lcore].worker->id] = lcore;
+	o->rings = &d->rings;
+	o->n_producers = d->n_producers;
+	for (p = 0; p < d->n_producers; p++)
+		o->producers[p] = d->producers[p];
+	o->n_ports = d->cfg.driver == SL_DRIVER_DPDK ? d->cfg.n_ports : 0;
+	for (p = 0; p < o->n_ports; p++)
+		o->port_ids[p] = d->port_ids[p];
+	o->ops = (struct sl_observe_ops){
+		.reload = reload, .drain = request_drain, .ctx = d,
+	};
+	o->state = SL_STATE_RUNNING;
+	pthread_mutex_unlock(&o->lock);
+	if (sl_observe_attach(o) != 0) {
+		SL_LOG(ERR, "control plane: out of memory");
+		return -1;
+	}
+	if (sl_telemetry_register(o) != 0) {
+		SL_LOG(ERR, "telemetry: cannot register the /sluice/ commands");
+		return -1;
+	}
+	return 0;
+}
+
 /* Prints the lcore counters and, after them, the ports' own. */
 static void
 print_stats(const char *label)
@@ -1003,19 +1251,20 @@ print_stats(const char *label)
 	sl_stats_print(stdout, label, nic);
 }
 
-/* Runs the control loop on the main lcore until SIGTERM or SIGINT: the
- * counters, and key rotation (the key file is checked every tick). */
-static void
+/* Runs the control loop on the main lcore until SIGTERM, SIGINT or a
+ * drain request: the counters, the control plane's samples, reloads
+ * (SIGHUP), and key rotation (the key file is checked every tick).
+ * Returns 1 for a drain, 0 for a signal. */
+static int
 control_loop(struct daemon_state *d, const sigset_t *sigs)
 {
 	const struct sl_config *c = &d->cfg;
 	unsigned interval_ms = c->stats_interval_ms;
-	struct timespec tick = { .tv_sec = 1 };
-	uint64_t next_stats = 0, now;
+	const struct timespec tick = { .tv_nsec = 100000000L };
+	uint64_t next_stats = 0, next_sample = 0, now;
+	char err[512], restart[512];
 	int sig;
 
-	if (interval_ms > 0 && interval_ms < 1000)
-		tick = (struct timespec){ .tv_nsec = (long)interval_ms * 1000000L };
 	if (interval_ms > 0)
 		next_stats = wall_ns() / 1000000 + interval_ms;
 	for (;;) {
@@ -1023,14 +1272,31 @@ control_loop(struct daemon_state *d, const sigset_t *sigs)
 		if (sig == SIGTERM || sig == SIGINT) {
 			SL_LOG(NOTICE, "%s: stopping input, draining (bound %u ms)",
 			       strsignal(sig), c->drain_timeout_ms);
-			return;
+			sl_observe_set_state(&d->obs, SL_STATE_STOPPING);
+			return 0;
 		}
+		if (__atomic_load_n(&d->drain_requested, __ATOMIC_ACQUIRE)) {
+			SL_LOG(NOTICE, "drain: stopping input, delivering what is in flight (bound %u ms)",
+			       c->drain_timeout_ms);
+			sl_observe_set_state(&d->obs, SL_STATE_DRAINING);
+			return 1;
+		}
+		if (sig == SIGHUP)
+			reload(d, err, sizeof(err), restart, sizeof(restart));
 		if (sig == SIGUSR1)
 			print_stats("sluiced: stats");
 		if (d->keys != NULL &&
 		    sl_keyring_changed(c->env_key_file, &d->key_stamp) == 1)
 			load_keys(d);
 		now = wall_ns() / 1000000;
+		if (now >= next_sample) {
+			sl_observe_sample(&d->obs, now * 1000000);
+			next_sample = now + 1000;
+		}
+		if (interval_ms != c->stats_interval_ms) {
+			interval_ms = c->stats_interval_ms;
+			next_stats = now + interval_ms;
+		}
 		if (interval_ms > 0 && now >= next_stats) {
 			print_stats("sluiced: stats");
 			next_stats = now + interval_ms;
@@ -1038,11 +1304,35 @@ control_loop(struct daemon_state *d, const sigset_t *sigs)
 	}
 }
 
+/* After a drain: the data path stopped and delivered what it could;
+ * reports what is still unacknowledged (0 unless the drain bound ran
+ * out), then stays up, serving telemetry in state "drained", until
+ * SIGTERM or SIGINT. */
+static void
+wait_drained(struct daemon_state *d, const sigset_t *sigs)
+{
+	struct sl_obs_status st;
+	unsigned w;
+	int sig;
+
+	for (w = 0; w < d->n_workers; w++)
+		sl_worker_settle(d->workers[w]);
+	sl_observe_status(&d->obs, &st);
+	sl_observe_set_state(&d->obs, SL_STATE_DRAINED);
+	SL_LOG(NOTICE, "drained: %" PRIu64 " message(s) unacknowledged; waiting for SIGTERM",
+	       st.unacked);
+	do
+		sig = sigwaitinfo(sigs, NULL);
+	while (sig != SIGTERM && sig != SIGINT);
+	sl_observe_set_state(&d->obs, SL_STATE_STOPPING);
+}
+
 static void
 teardown(struct daemon_state *d)
 {
 	unsigned i, left;
 
+	sl_observe_detach(&d->obs);
 	for (i = 0; i < d->n_workers; i++) {
 		if (d->workers[i] == NULL)
 			continue;
@@ -1069,6 +1359,10 @@ teardown(struct daemon_state *d)
 			rte_ring_free(d->replies[i][st]);
 	}
 	SSL_CTX_free(d->tls);
+	for (i = 0; i < d->n_workers; i++)
+		rte_ring_free(d->control[i]);
+	rte_free(d->qsbr);
+	free(d->router);
 	left = sl_ring_set_free(&d->rings);
 	if (left > 0)
 		SL_STAT_DROP(sl_stats_self(), SL_DROP_SHUTDOWN, left);
@@ -1116,10 +1410,12 @@ main(int argc, char **argv)
 	const char *brokers;
 	unsigned n_lcores;
 	sigset_t sigs;
-	int check_only = 0, eal_argc, rc = 1;
+	int check_only = 0, eal_argc, rc = 1, drain;
 
 	if (load_config(&d.cfg, argc, argv, &check_only) != 0)
 		return 2;
+	sl_observe_init(&d.obs);
+	pthread_mutex_init(&d.reload_lock, NULL);
 	if (check_only) {
 		printf("sluiced: %s: configuration OK\n", d.cfg.path);
 		return 0;
@@ -1179,17 +1475,19 @@ main(int argc, char **argv)
 		       brokers);
 		log_stream_listeners(&d.cfg);
 	}
-	if (launch(&d) != 0) {
+	if (launch(&d) != 0 || setup_observe(&d, brokers) != 0) {
 		__atomic_store_n(&run.rx_stop, 1, __ATOMIC_RELEASE);
 		rte_eal_mp_wait_lcore();
 		goto out;
 	}
-	control_loop(&d, &sigs);
+	drain = control_loop(&d, &sigs);
 	__atomic_store_n(&run.deadline_tsc, rte_rdtsc() +
 			 rte_get_tsc_hz() / 1000 * d.cfg.drain_timeout_ms,
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&run.rx_stop, 1, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
+	if (drain)
+		wait_drained(&d, &sigs);
 	rc = 0;
 out:
 	sl_ethdev_format_stats(nic, sizeof(nic));
