@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "sl_config.h"
+#include "sl_envelope.h"
 #include "sl_meta.h"
 #include "sl_route.h"
 #include "sl_syslog.h"
@@ -1944,6 +1945,34 @@ listen_on_port(const struct sl_config *c)
 	return 0;
 }
 
+/* An envelope holds up to batch_bytes plus one largest record before it
+ * is sealed; sealed, it must fit Kafka's message.max.bytes or every
+ * message in it fails. Returns 0, or -1 with the reason in why. */
+static int
+envelopes_fit(const struct sl_config *c, char *why, size_t whylen)
+{
+	unsigned long long max = 1000000;   /* librdkafka's default */
+	size_t sealed;
+	unsigned i;
+	int used = c->router.default_format == SL_FORMAT_ENVELOPE;
+
+	for (i = 0; i < c->router.n_rules; i++)
+		used |= c->router.rules[i].format == SL_FORMAT_ENVELOPE;
+	if (!used)
+		return 0;
+	for (i = 0; i < c->n_kafka_props; i++)
+		if (strcmp(c->kafka_props[i].key, "message.max.bytes") == 0)
+			max = strtoull(c->kafka_props[i].value, NULL, 10);
+	sealed = sl_envelope_sealed_bound(c->env_batch_bytes +
+					  sl_envelope_record_size(c->max_message));
+	if (sealed <= max)
+		return 0;
+	snprintf(why, whylen,
+		 "[envelope] batch_bytes = %u: an envelope may reach %zu bytes sealed (batch_bytes, one record of max_message, header), more than [kafka.producer] message.max.bytes = %llu; lower batch_bytes or raise message.max.bytes (and the brokers' limit)",
+		 c->env_batch_bytes, sealed, max);
+	return -1;
+}
+
 unsigned
 sl_config_stream_lcores(const struct sl_config *c)
 {
@@ -2105,6 +2134,10 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 		validate_error(c, err, errlen, "%s", why);
 		return -1;
 	}
+	if (envelopes_fit(c, why, sizeof(why)) != 0) {
+		validate_error(c, err, errlen, "%s", why);
+		return -1;
+	}
 	if (c->env_encryption != SL_ENCRYPTION_OFF && c->env_key_file[0] == '\0') {
 		validate_error(c, err, errlen,
 			       "[envelope] encryption needs key_file (make one with sluice-keygen)");
@@ -2130,6 +2163,11 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 	 * dry one only makes them wait, as full rings do. */
 	lcores = c->rx_lcores +
 		 (c->mode == SL_MODE_PIPELINE ? c->workers : 0);
+	/* An exception interface (net_tap) fills its receive queues, one
+	 * per receive lcore, from the same pool. */
+	for (i = 0; i < c->n_ports; i++)
+		if (c->ports[i].exception[0] != '\0')
+			rx_desc += SL_EXCEPTION_RX_DESC;
 	need = (uint64_t)c->rx_lcores * rx_desc +
 	       (uint64_t)c->rx_lcores * c->workers * c->ring_size +
 	       (uint64_t)lcores * (c->burst + c->mbuf_cache);

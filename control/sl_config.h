@@ -40,4 +40,8 @@ int sl_config_validate(const struct sl_config *c, char *err, size_t errlen);
  * 0. */
 unsigned sl_config_stream_lcores(const struct sl_config *c);
 
+/* Receive descriptors of an exception interface's queue (each filled
+ * from the main mbuf pool). */
+#define SL_EXCEPTION_RX_DESC 512
+
 #endif

@@ -41,8 +41,8 @@ void sl_ack_reply(struct sl_acker *a, const struct sl_ack_token *t,
 void sl_ack_reply_all(struct sl_acker *a, const struct sl_ack_token *tokens,
 		      uint32_t n, enum sl_ack_outcome outcome);
 
-/* Answers m's sender with outcome, counts it on m's source, and gives m
- * back to its acker. */
+/* Answers m's sender with outcome, counts it settled on m's source (the
+ * caller counts a drop reason), and gives m back to its acker. */
 void sl_ack_msg_settle(struct sl_msg_ack *m, enum sl_ack_outcome outcome);
 
 #endif

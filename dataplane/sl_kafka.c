@@ -91,6 +91,13 @@ sl_kafka_share(struct sl_kafka *k, unsigned poller, struct rte_ring **settle)
 	k->settle = settle;
 }
 
+/* The drop reason of a failed delivery report's outcome. */
+static enum sl_drop_reason
+drop_reason_of(enum sl_ack_outcome outcome)
+{
+	return outcome == SL_ACK_PURGED ? SL_DROP_SHUTDOWN : SL_DROP_KAFKA_FAILED;
+}
+
 void
 sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome)
 {
@@ -101,9 +108,14 @@ sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome)
 	case SL_ACK_ENVELOPE: {
 		struct sl_envelope_ack *ack = opaque;
 
-		for (i = 0; i < ack->n_srcs; i++)
+		for (i = 0; i < ack->n_srcs; i++) {
 			sl_source_settled(ack->srcs[i].src, ack->srcs[i].n,
 					  outcome == SL_ACK_DELIVERED);
+			if (outcome != SL_ACK_DELIVERED)
+				sl_source_dropped(ack->srcs[i].src,
+						  drop_reason_of(outcome),
+						  ack->srcs[i].n);
+		}
 		if (ack->n_tokens > 0)
 			sl_ack_reply_all(ack->acker, ack->tokens, ack->n_tokens,
 					 outcome);
@@ -111,10 +123,15 @@ sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome)
 		return;
 	}
 	case SL_ACK_MESSAGE:
+		if (outcome != SL_ACK_DELIVERED)
+			sl_source_dropped(((struct sl_msg_ack *)opaque)->src,
+					  drop_reason_of(outcome), 1);
 		sl_ack_msg_settle(opaque, outcome);
 		return;
 	case SL_ACK_SOURCE:
 		sl_source_settled(opaque, 1, outcome == SL_ACK_DELIVERED);
+		if (outcome != SL_ACK_DELIVERED)
+			sl_source_dropped(opaque, drop_reason_of(outcome), 1);
 		return;
 	}
 }
@@ -447,7 +464,7 @@ sl_kafka_produce(struct sl_kafka *k, const char *topic, const void *key,
 	}
 	SL_STAT_DROP(st, SL_DROP_KAFKA_REJECTED, 1);
 	count_error(k, e, 1);
-	return -EINVAL;
+	return refused_for_good(e) ? -EMSGSIZE : -EINVAL;
 }
 
 int

@@ -30,9 +30,12 @@ struct sl_kafka *sl_kafka_new(unsigned id, const char *brokers,
  * buffer), key is the host, headers carry meta's source and receive time;
  * src is the worker's entry of the source; ack is what the delivery
  * report settles: &src->tag, or a struct sl_msg_ack whose sender waits
- * (still the caller's unless 0 is returned). Returns 0 when queued, -EAGAIN when the local queue
- * is full (nothing queued; poll and retry), or -EINVAL when librdkafka
- * refused the record for good (counted as SL_DROP_KAFKA_REJECTED). */
+ * (still the caller's unless 0 is returned). Returns 0 when queued,
+ * -EAGAIN when the local queue is full (nothing queued; poll and retry),
+ * -EMSGSIZE when librdkafka refused the record itself (too large,
+ * invalid: a resend would be refused too), or -EINVAL when it refused it
+ * for another reason (fatal producer error, unknown topic: a resend may
+ * pass later); both counted as SL_DROP_KAFKA_REJECTED. */
 int sl_kafka_produce(struct sl_kafka *k, const char *topic,
 		     const void *key, size_t key_len, const void *value,
 		     size_t value_len, const struct sl_meta *meta,

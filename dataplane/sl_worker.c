@@ -364,11 +364,13 @@ sl_worker_handle(struct sl_worker *w, struct rte_mbuf *m)
 	}
 	sl_worker_count(&x, w->stats);
 	if (rc != 0) {
-		/* Refused for good (counted as kafka_rejected by the
-		 * producer): a resend would be refused again. */
+		/* Refused (counted as kafka_rejected by the producer): for
+		 * good when the record itself is at fault, so a waiting
+		 * sender is told not to resend; else it resends later. */
 		sl_source_dropped(x.src, SL_DROP_KAFKA_REJECTED, 1);
 		if (msg_ack != NULL)
-			sl_ack_msg_settle(msg_ack, SL_ACK_REJECTED);
+			sl_ack_msg_settle(msg_ack, rc == -EMSGSIZE ?
+					  SL_ACK_REJECTED : SL_ACK_FAILED);
 		else
 			sl_source_settled(x.src, 1, 0);
 	}

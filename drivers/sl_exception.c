@@ -12,6 +12,7 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
+#include "sl_config.h"
 #include "sl_exception.h"
 #include "sl_log.h"
 
@@ -115,10 +116,11 @@ sl_exception_start(const struct sl_config *c, unsigned i, uint16_t port_id,
 	rc = rte_eth_dev_configure(*tap_port, (uint16_t)n_queues,
 				   (uint16_t)n_queues, &conf);
 	for (q = 0; rc == 0 && q < n_queues; q++) {
-		rc = rte_eth_rx_queue_setup(*tap_port, q, 512, rte_socket_id(),
-					    NULL, mp);
+		rc = rte_eth_rx_queue_setup(*tap_port, q, SL_EXCEPTION_RX_DESC,
+					    rte_socket_id(), NULL, mp);
 		if (rc == 0)
-			rc = rte_eth_tx_queue_setup(*tap_port, q, 512,
+			rc = rte_eth_tx_queue_setup(*tap_port, q,
+						    SL_EXCEPTION_RX_DESC,
 						    rte_socket_id(), NULL);
 	}
 	if (rc == 0)

@@ -1192,7 +1192,9 @@ sl_stream_poll(struct sl_stream *s, unsigned wait_us)
 	}
 	burst_dispatch(s);
 	dirty_run(s);
-	if (now >= s->next_idle_check) {
+	/* While this lcore makes its connections wait, none is idle. */
+	if (now >= s->next_idle_check && !blocked(s) &&
+	    s->pending < s->max_pending) {
 		idle_check(s, now);
 		s->next_idle_check = now + rte_get_tsc_hz();
 	}
