@@ -82,7 +82,8 @@ evict_one(struct sl_source_table *t, uint64_t now_ns)
 		t->evict_cursor = t->evict_cursor + 1 == t->capacity ?
 				  0 : t->evict_cursor + 1;
 		if (s->addr.family == 0 || sl_source_unacked(s) != 0 ||
-		    now_ns - s->last_rx_ns < t->idle_ns)
+		    now_ns - s->last_rx_ns <
+		    __atomic_load_n(&t->idle_ns, __ATOMIC_RELAXED))
 			continue;
 		if (rte_hash_del_key_with_hash(t->index, &s->addr,
 					       s->tag.partition_hash) < 0)
@@ -166,13 +167,19 @@ void
 sl_source_learn_host(struct sl_source_table *t, struct sl_source *s,
 		     const uint8_t *host, uint32_t len)
 {
+	struct sl_site_rule rule;
+
 	if (len == 0 || len >= sizeof(s->host) ||
 	    (len == s->host_len && memcmp(s->host, host, len) == 0))
 		return;
 	memcpy(s->host, host, len);
 	s->host[len] = '\0';
 	s->host_len = (uint8_t)len;
-	s->site_len = (uint8_t)sl_site_of(&t->site_rule, host, len, s->site,
+	/* Reload may change the rule from the control thread. */
+	rule.separator = __atomic_load_n(&t->site_rule.separator,
+					 __ATOMIC_RELAXED);
+	rule.field = __atomic_load_n(&t->site_rule.field, __ATOMIC_RELAXED);
+	s->site_len = (uint8_t)sl_site_of(&rule, host, len, s->site,
 					  sizeof(s->site));
 }
 

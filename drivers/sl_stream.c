@@ -105,7 +105,9 @@ src_acquire(struct sl_stream *s, const struct sl_addr *peer)
 			return -1;
 		s->src_counts[pos] = 0;
 	}
-	if (s->src_counts[pos] >= s->max_per_source)
+	/* Reload may change the limit from the control thread. */
+	if (s->src_counts[pos] >= __atomic_load_n(&s->max_per_source,
+						  __ATOMIC_RELAXED))
 		return -1;
 	s->src_counts[pos]++;
 	return pos;
@@ -1085,12 +1087,13 @@ backlog_run(struct sl_stream *s)
 static void
 idle_check(struct sl_stream *s, uint64_t now)
 {
+	uint64_t idle_tsc = __atomic_load_n(&s->idle_tsc, __ATOMIC_RELAXED);
 	uint32_t slot;
 
 	for (slot = 0; slot < s->max_conns; slot++) {
 		struct sl_stream_conn *c = &s->conns[slot];
 
-		if (c->state == SL_CONN_FREE || now - c->last_tsc < s->idle_tsc)
+		if (c->state == SL_CONN_FREE || now - c->last_tsc < idle_tsc)
 			continue;
 		/* Waiting for us (answers, room in the rings), not idle. */
 		if (c->in_backlog || c->paused ||
