@@ -186,6 +186,15 @@ struct sl_config {
 
 	/* [stats] */
 	unsigned stats_interval_ms;        /* 0: only on SIGUSR1 and at exit */
+
+	/* [http]: enabled once listen is set to an address (empty: off);
+	 * a listen address other than loopback needs http_public; an empty
+	 * token turns the mutating routes off. */
+	int http_enabled;
+	struct sl_addr http_listen;
+	int http_public;
+	char http_token[SL_CONFIG_STR];
+	unsigned http_top_sources;         /* per-source series in /metrics */
 };
 
 #endif

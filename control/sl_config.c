@@ -53,6 +53,7 @@ enum sl_config_section_kind {
 	SECT_ENVELOPE,
 	SECT_SHUTDOWN,
 	SECT_STATS,
+	SECT_HTTP,
 	SECT_FIXED_COUNT, /* sections above have one instance */
 	SECT_PORT = SECT_FIXED_COUNT,
 	SECT_ROUTE,
@@ -1293,6 +1294,57 @@ static const struct sl_config_key stats_keys[] = {
 	  .unit = SL_CFG_US_MS, .bare = SL_CFG_US_S },
 };
 
+/* ---- [http] ------------------------------------------------------------ */
+
+static int
+parse_http_listen(void *obj, const struct sl_config_key *k, const char *v,
+		  char *why, size_t whylen)
+{
+	struct sl_config *c = obj;
+	struct sl_addr a;
+
+	(void)k;
+	if (v[0] == '\0') {
+		c->http_enabled = 0;
+		return 0;
+	}
+	if (sl_addr_parse(v, &a) != 0 || a.port == 0)
+		return fail(why, whylen,
+			    "must be ADDRESS:PORT or [IPV6]:PORT with port 1..65535 (or empty: off), not \"%s\"",
+			    v);
+	c->http_listen = a;
+	c->http_enabled = 1;
+	return 0;
+}
+
+/* The token travels in "Authorization: Bearer TOKEN": RFC 6750's
+ * b64token characters, long enough not to be guessed by trying. */
+static int
+parse_http_token(void *obj, const struct sl_config_key *k, const char *v,
+		 char *why, size_t whylen)
+{
+	size_t len = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "abcdefghijklmnopqrstuvwxyz0123456789-._~+/=");
+
+	if (v[0] != '\0' && (v[len] != '\0' || len < 16))
+		return fail(why, whylen,
+			    "must be 16..%zu characters of A-Z a-z 0-9 - . _ ~ + / = (or empty: no mutations over HTTP)",
+			    k->size - 1);
+	return parse_string(obj, k, v, why, whylen);
+}
+
+static const struct sl_config_key http_keys[] = {
+	{ .name = "listen", .parse = parse_http_listen },
+	{ .name = "public", .parse = parse_bool,
+	  .off = offsetof(struct sl_config, http_public) },
+	{ .name = "token", .parse = parse_http_token,
+	  .off = offsetof(struct sl_config, http_token),
+	  .size = sizeof(((struct sl_config *)0)->http_token) },
+	{ .name = "top_sources", .parse = parse_uint,
+	  .off = offsetof(struct sl_config, http_top_sources),
+	  .size = sizeof(unsigned), .min = 0, .max = 1000 },
+};
+
 #define KEYS(t) t, sizeof(t) / sizeof(t[0])
 #define FITS(t) (sizeof(t) / sizeof(t[0]) <= SL_CONFIG_SECTION_KEYS)
 
@@ -1303,7 +1355,7 @@ _Static_assert(FITS(eal_keys) && FITS(dataplane_keys) &&
 	       FITS(stream_keys) && FITS(tls_keys) && FITS(sources_keys) &&
 	       FITS(port_keys) && FITS(kafka_keys) &&
 	       FITS(routing_keys) && FITS(route_keys) && FITS(envelope_keys) &&
-	       FITS(shutdown_keys) && FITS(stats_keys),
+	       FITS(shutdown_keys) && FITS(stats_keys) && FITS(http_keys),
 	       "a section has more keys than SL_CONFIG_SECTION_KEYS");
 
 /* The sections with one instance, indexed by enum sl_config_section_kind. */
@@ -1327,6 +1379,7 @@ static const struct {
 	[SECT_ENVELOPE] = { "envelope", KEYS(envelope_keys) },
 	[SECT_SHUTDOWN] = { "shutdown", KEYS(shutdown_keys) },
 	[SECT_STATS] = { "stats", KEYS(stats_keys) },
+	[SECT_HTTP] = { "http", KEYS(http_keys) },
 };
 
 /* ---- sections ---------------------------------------------------------- */
@@ -1645,6 +1698,8 @@ sl_config_defaults(struct sl_config *c)
 
 	c->drain_timeout_ms = 10000;
 	c->stats_interval_ms = 10000;
+
+	c->http_top_sources = 50;
 }
 
 /* Returns 1 when s holds a control character (tab excepted). */
@@ -1973,6 +2028,51 @@ envelopes_fit(const struct sl_config *c, char *why, size_t whylen)
 	return -1;
 }
 
+/* Returns 1 when a is in 127.0.0.0/8, is ::1, or is an IPv4-mapped
+ * loopback address. */
+static int
+is_loopback(const struct sl_addr *a)
+{
+	static const uint8_t v6_loop[16] = { [15] = 1 };
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (a->family == AF_INET)
+		return a->ip[0] == 127;
+	return memcmp(a->ip, v6_loop, sizeof(v6_loop)) == 0 ||
+	       (memcmp(a->ip, v4_mapped, sizeof(v4_mapped)) == 0 &&
+		a->ip[12] == 127);
+}
+
+/* The HTTP server takes a TCP port: not one a stream listener has.
+ * Returns 0, or -1 with the error in err. */
+static int
+http_clash(const struct sl_config *c, char *err, size_t errlen)
+{
+	const struct {
+		const char *name;
+		const struct sl_config_stream *st;
+	} in[] = {
+		{ "input.tcp", &c->tcp },
+		{ "input.tls", &c->tls_in },
+		{ "input.relp", &c->relp },
+	};
+	char listen[SL_ADDR_STRLEN];
+	unsigned i;
+
+	for (i = 0; c->http_enabled && i < sizeof(in) / sizeof(in[0]); i++) {
+		if (in[i].st->enabled &&
+		    memcmp(&in[i].st->listen, &c->http_listen,
+			   sizeof(c->http_listen)) == 0) {
+			sl_addr_format(&c->http_listen, listen);
+			validate_error(c, err, errlen,
+				       "[%s] and [http] both listen on %s",
+				       in[i].name, listen);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 unsigned
 sl_config_stream_lcores(const struct sl_config *c)
 {
@@ -2145,6 +2245,15 @@ sl_config_validate(const struct sl_config *c, char *err, size_t errlen)
 	}
 	if (validate_streams(c, err, errlen) != 0)
 		return -1;
+	if (http_clash(c, err, errlen) != 0)
+		return -1;
+	if (c->http_enabled && !c->http_public && !is_loopback(&c->http_listen)) {
+		sl_addr_format(&c->http_listen, listen);
+		validate_error(c, err, errlen,
+			       "[http] listen = %s is not a loopback address: set [http] public = yes to serve the metrics and dashboard there (and token only if mutations over HTTP are wanted)",
+			       listen);
+		return -1;
+	}
 	/* A message longer than one mbuf is a chain (reassembled datagrams,
 	 * stream messages), of at most SL_MAX_SEGS segments. */
 	segs = (c->max_message + (c->mbuf_size - RTE_PKTMBUF_HEADROOM) - 1) /

@@ -314,7 +314,8 @@ sl_observe_sources(struct sl_observe *o, const struct sl_obs_query *q,
 			n++;
 		}
 	}
-	qsort(c, n, sizeof(*c), larger_first);
+	if (n > 0)
+		qsort(c, n, sizeof(*c), larger_first);
 	shown = max < q->top ? max : q->top;
 	if (n < shown)
 		shown = (unsigned)n;

@@ -45,6 +45,7 @@
 #include "sl_exception.h"
 #include "sl_kafka.h"
 #include "sl_envelope.h"
+#include "sl_http.h"
 #include "sl_kafka_embedded.h"
 #include "sl_keyfeed.h"
 #include "sl_keys.h"
@@ -1094,6 +1095,10 @@ restart_needed(const struct sl_config *a, const struct sl_config *b,
 		list_add(out, len, "[kafka]");
 	if (!SAME(a, b, n_kafka_props) || !SAME(a, b, kafka_props))
 		list_add(out, len, "[kafka.producer]");
+	if (!SAME(a, b, http_enabled) || !SAME(a, b, http_listen) ||
+	    !SAME(a, b, http_public) || !SAME(a, b, http_token) ||
+	    !SAME(a, b, http_top_sources))
+		list_add(out, len, "[http]");
 	if (!SAME(a, b, env_batch_bytes) || !SAME(a, b, env_batch_messages) ||
 	    !SAME(a, b, env_linger_us) || !SAME(a, b, env_buckets) ||
 	    !SAME(a, b, env_max_open) || !SAME(a, b, env_lz4_acceleration) ||
@@ -1332,6 +1337,7 @@ teardown(struct daemon_state *d)
 {
 	unsigned i, left;
 
+	sl_http_stop();
 	sl_observe_detach(&d->obs);
 	for (i = 0; i < d->n_workers; i++) {
 		if (d->workers[i] == NULL)
@@ -1475,7 +1481,8 @@ main(int argc, char **argv)
 		       brokers);
 		log_stream_listeners(&d.cfg);
 	}
-	if (launch(&d) != 0 || setup_observe(&d, brokers) != 0) {
+	if (launch(&d) != 0 || setup_observe(&d, brokers) != 0 ||
+	    sl_http_start(&d.obs) != 0) {
 		__atomic_store_n(&run.rx_stop, 1, __ATOMIC_RELEASE);
 		rte_eal_mp_wait_lcore();
 		goto out;

@@ -23,10 +23,11 @@ CORPUS=${SLUICE_CORPUS:-$SRC/../shared/corpus}
 PACKAGES=(
 	gcc pkg-config meson ninja-build
 	libdpdk-dev dpdk librdkafka-dev liblz4-dev libsodium-dev libcmocka-dev libpcap-dev
-	libssl-dev openssl
+	libssl-dev openssl libjansson-dev libmicrohttpd-dev
 	libhugetlbfs-bin kcat rsyslog rsyslog-relp rsyslog-gnutls bsdutils iproute2 iputils-ping ethtool
 	procps python3 python3-scapy lz4
 	clang libclang-rt-14-dev
+	prometheus chromium
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }

@@ -84,9 +84,11 @@ sl_devbroker() {
 sl_sluiced() {
 	local conf=$1
 	shift
+	# HTTP off unless the test turns it on: the examples' fixed port
+	# must not clash between runs.
 	"$SL_BUILD/sluiced" --config "$conf" \
 		--set "eal.file_prefix=sl_${SL_TEST}_$$" \
-		--set stats.interval=0 "$@" ${SL_EXTRA:-} \
+		--set stats.interval=0 --set http.listen= "$@" ${SL_EXTRA:-} \
 		>"$SL_WORK/sluiced.log" 2>&1 &
 	SL_SLUICED_PID=$!
 	SL_PIDS+=("$SL_SLUICED_PID")

@@ -1149,6 +1149,111 @@ test_doc_example(void **state)
 	free(doc);
 }
 
+/* [http]: listen (off by default, loopback unless public), public,
+ * token (the mutations), top_sources. */
+static void
+test_http(void **state)
+{
+	struct sl_config *c = calloc(1, sizeof(*c));
+	char buf[SL_ADDR_STRLEN];
+	struct loaded *l;
+
+	(void)state;
+	assert_non_null(c);
+	sl_config_defaults(c);
+	assert_int_equal(c->http_enabled, 0);
+	assert_int_equal(c->http_public, 0);
+	assert_string_equal(c->http_token, "");
+	assert_int_equal(c->http_top_sources, 50);
+	validate_ok(c);
+
+	l = load_ok("[http]\nlisten = 127.0.0.1:9514\ntop_sources = 0\n"
+		    "token = abcdefghijklmnop-._~+/=\n");
+	assert_int_equal(l->c.http_enabled, 1);
+	sl_addr_format(&l->c.http_listen, buf);
+	assert_string_equal(buf, "127.0.0.1:9514");
+	assert_int_equal(l->c.http_top_sources, 0);
+	assert_string_equal(l->c.http_token, "abcdefghijklmnop-._~+/=");
+	validate_ok(&l->c);
+	free(l);
+
+	l = load_ok("[http]\nlisten = [::1]:80\ntop_sources = 1000\n");
+	assert_int_equal(l->c.http_enabled, 1);
+	assert_int_equal(l->c.http_top_sources, 1000);
+	validate_ok(&l->c);
+	free(l);
+
+	/* A public address needs public = yes; the error names both keys. */
+	l = load_ok("[http]\nlisten = 0.0.0.0:9514\n");
+	validate_fails(&l->c, "[http] listen = 0.0.0.0:9514 is not a loopback address: set [http] public = yes");
+	free(l);
+	l = load_ok("[http]\nlisten = [2001:db8::1]:9514\n");
+	validate_fails(&l->c, "public = yes");
+	free(l);
+	l = load_ok("[http]\nlisten = 198.18.0.1:9514\npublic = yes\n");
+	assert_int_equal(l->c.http_public, 1);
+	validate_ok(&l->c);
+	free(l);
+	/* public alone turns nothing on; an empty listen is off. */
+	l = load_ok("[http]\npublic = yes\n");
+	assert_int_equal(l->c.http_enabled, 0);
+	validate_ok(&l->c);
+	free(l);
+	l = load_ok("[http]\nlisten =\n");
+	assert_int_equal(l->c.http_enabled, 0);
+	validate_ok(&l->c);
+	free(l);
+
+	/* Not on a stream listener's TCP port. */
+	l = load_ok("[input.tcp]\nlisten = 127.0.0.1:5514\n"
+		    "[http]\nlisten = 127.0.0.1:5514\n");
+	validate_fails(&l->c, "[input.tcp] and [http] both listen on 127.0.0.1:5514");
+	free(l);
+
+	load_fails("[http]\nlisten = localhost:80\n", 2,
+		   "[http] listen: must be ADDRESS:PORT", NULL);
+	load_fails("[http]\nlisten = 127.0.0.1\n", 2,
+		   "[http] listen: must be ADDRESS:PORT", "(or empty: off)", NULL);
+	load_fails("[http]\npublic = maybe\n", 2, "[http] public: must be yes/no", NULL);
+	load_fails("[http]\ntoken = short\n", 2,
+		   "[http] token: must be 16..255 characters", NULL);
+	load_fails("[http]\ntoken = \"with a space in it, long\"\n", 2,
+		   "[http] token: must be 16..255 characters", NULL);
+	load_fails("[http]\ntop_sources = 1001\n", 2,
+		   "[http] top_sources: must be 0..1000", NULL);
+	load_fails("[http]\nlisen = 127.0.0.1:1\n", 2,
+		   "[http] lisen: unknown key (did you mean \"listen\"?)", NULL);
+
+	set_ok(c, "http.listen=127.0.0.1:8080");
+	set_ok(c, "http.token=0123456789abcdef0123");
+	assert_int_equal(c->http_enabled, 1);
+	assert_string_equal(c->http_token, "0123456789abcdef0123");
+	set_ok(c, "http.listen=");
+	assert_int_equal(c->http_enabled, 0);
+	set_ok(c, "http.token=");
+	assert_string_equal(c->http_token, "");
+	set_fails(c, "http.top_sources=-1", "top_sources must be 0..1000", 0);
+	free(c);
+
+	/* deploy/examples/loopback.conf serves HTTP on loopback (issue 5). */
+	{
+		const char *root = getenv("SL_SOURCE_ROOT");
+		char path[512], err[ERRLEN];
+
+		assert_non_null(root);
+		snprintf(path, sizeof(path), "%s/deploy/examples/loopback.conf", root);
+		c = calloc(1, sizeof(*c));
+		assert_non_null(c);
+		sl_config_defaults(c);
+		assert_int_equal(sl_config_load(c, path, err, sizeof(err)), 0);
+		assert_int_equal(c->http_enabled, 1);
+		sl_addr_format(&c->http_listen, buf);
+		assert_string_equal(buf, "127.0.0.1:9514");
+		validate_ok(c);
+		free(c);
+	}
+}
+
 int
 main(void)
 {
@@ -1173,6 +1278,7 @@ main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_doc_example),
+		cmocka_unit_test(test_http),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
