@@ -265,8 +265,8 @@ static const struct lcore_field lcore_fields[] = {
 	FIELD(msg_bytes, "message_bytes_total", "Payload bytes of those messages."),
 	FIELD(msg_no_header, "messages_no_header_total", "Messages delivered without a valid syslog header."),
 	FIELD(msg_bad_utf8, "messages_bad_utf8_total", "Messages delivered that are not valid UTF-8."),
-	FIELD(kafka_produced, "kafka_produced_total", "Records accepted by the Kafka producer."),
-	FIELD(kafka_delivered, "kafka_delivered_total", "Records stored by Kafka (acks=all)."),
+	FIELD(kafka_produced, "kafka_produced_total", "Messages accepted by the Kafka producer (in records, or inside envelopes)."),
+	FIELD(kafka_delivered, "kafka_delivered_total", "Messages stored by Kafka (acks=all), in records or inside envelopes."),
 	FIELD(kafka_queue_full, "kafka_queue_full_total", "Produce calls refused with a full queue (retried)."),
 	FIELD(env_sealed, "envelopes_sealed_total", "Envelopes sealed and produced."),
 	FIELD(env_delivered, "envelopes_delivered_total", "Envelopes stored by Kafka (acks=all)."),
@@ -417,9 +417,9 @@ static const struct worker_metric worker_metrics[] = {
 	WM("sluice_worker_message_bytes_total", SL_METRICS_COUNTER, msg_bytes,
 	   "Payload bytes the worker took in."),
 	WM("sluice_worker_kafka_produced_total", SL_METRICS_COUNTER, kafka_produced,
-	   "Records the worker produced."),
+	   "Messages the worker produced."),
 	WM("sluice_worker_kafka_delivered_total", SL_METRICS_COUNTER, kafka_delivered,
-	   "Records of the worker stored by Kafka."),
+	   "Messages of the worker stored by Kafka."),
 	WM("sluice_worker_kafka_queue_full_total", SL_METRICS_COUNTER, kafka_queue_full,
 	   "Produce calls of the worker refused with a full queue."),
 	WM("sluice_worker_envelopes_sealed_total", SL_METRICS_COUNTER, env_sealed,
@@ -561,7 +561,7 @@ render_kafka(struct sl_observe *o, struct sl_metrics_buf *b)
 	}
 	pthread_mutex_unlock(&o->lock);
 	sl_metrics_family(b, "sluice_kafka_in_flight", SL_METRICS_GAUGE,
-			  "Records a producer produced and has no delivery report for.");
+			  "Messages a producer produced and has no delivery report for.");
 	for (i = 0; i < n; i++) {
 		snprintf(id, sizeof(id), "%u", i);
 		l[0] = (struct sl_metrics_label){ "producer", id };
@@ -578,7 +578,7 @@ render_kafka(struct sl_observe *o, struct sl_metrics_buf *b)
 	}
 	sl_metrics_family(b, "sluice_kafka_delivery_failures_total",
 			  SL_METRICS_COUNTER,
-			  "Records a producer failed to deliver, by librdkafka error.");
+			  "Messages a producer failed to deliver, by librdkafka error.");
 	for (i = 0; i < n; i++) {
 		snprintf(id, sizeof(id), "%u", i);
 		for (e = 0; e < k[i].n_errors; e++) {

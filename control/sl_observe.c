@@ -216,6 +216,7 @@ sl_observe_workers(struct sl_observe *o, struct sl_obs_worker *out,
 /* One candidate of a sources view: where it is and what it sorts by. */
 struct cand {
 	uint64_t key;
+	uint64_t in;              /* ties: the busier host first */
 	unsigned worker;
 	unsigned index;
 };
@@ -225,8 +226,11 @@ larger_first(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
 
-	return x->key < y->key ? 1 : x->key > y->key ? -1 :
-	       x->worker != y->worker ? (x->worker < y->worker ? -1 : 1) :
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
+	if (x->in != y->in)
+		return x->in < y->in ? 1 : -1;
+	return x->worker != y->worker ? (x->worker < y->worker ? -1 : 1) :
 	       (x->index < y->index ? -1 : x->index > y->index);
 }
 
@@ -296,6 +300,7 @@ sl_observe_sources(struct sl_observe *o, const struct sl_obs_query *q,
 				  LOAD(s->failed);
 			c[n].worker = w;
 			c[n].index = i;
+			c[n].in = LOAD(s->msgs_in);
 			switch (q->sort) {
 			case SL_OBS_SORT_UNACKED:
 				c[n].key = unacked;

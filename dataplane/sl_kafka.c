@@ -536,6 +536,22 @@ refused:
 }
 
 int
+sl_kafka_wait_metadata(struct sl_kafka *k, int timeout_ms, char *err,
+		       size_t errlen)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t e;
+
+	e = rd_kafka_metadata(k->rk, 0, NULL, &md, timeout_ms);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(err, errlen, "%s", rd_kafka_err2str(e));
+		return -1;
+	}
+	rd_kafka_metadata_destroy(md);
+	return 0;
+}
+
+int
 sl_kafka_poll(struct sl_kafka *k, int timeout_ms)
 {
 	return rd_kafka_poll(k->rk, timeout_ms);

@@ -87,6 +87,13 @@ void sl_kafka_share(struct sl_kafka *k, unsigned poller,
  * frees an envelope's ack. Called by the owning worker only. */
 void sl_kafka_settle(void *opaque, enum sl_ack_outcome outcome);
 
+/* Waits up to timeout_ms for the cluster's metadata (the brokers answer).
+ * Returns 0 once they did, or -1 with librdkafka's reason in err. Call
+ * before the producer's worker runs (it is not thread-safe against
+ * nothing, but it queues behind the worker's own calls). */
+int sl_kafka_wait_metadata(struct sl_kafka *k, int timeout_ms, char *err,
+			   size_t errlen);
+
 /* Serves delivery reports for up to timeout_ms. Returns how many. */
 int sl_kafka_poll(struct sl_kafka *k, int timeout_ms);
 

@@ -236,7 +236,7 @@ sl_route_expand(const char *tmpl, struct sl_route_ctx *c, char *out)
 		}
 	}
 	out[n] = '\0';
-	if (n == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+	if (n == 0 || (n <= 2 && out[0] == '.' && out[n - 1] == '.'))
 		memcpy(out, SL_ROUTE_UNKNOWN, sizeof(SL_ROUTE_UNKNOWN));
 }
 

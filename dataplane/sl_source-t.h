@@ -61,6 +61,7 @@ struct sl_source {
 	uint64_t drops[SL_DROP__COUNT];
 	struct sl_lag lag;
 	uint8_t paused;                  /* sluicectl pause-source */
+	uint8_t site_gen;                /* the table's site_gen it was made by */
 	uint8_t ip_len;                  /* 0 on the overflow entry */
 	uint8_t host_len;
 	uint8_t site_len;
@@ -87,6 +88,7 @@ struct sl_source_table {
 	uint64_t evicted;
 	uint64_t overflowed;      /* messages counted on the overflow entry */
 	struct sl_site_rule site_rule;
+	uint8_t site_gen;         /* changes with the site rule (reload) */
 	struct sl_source *entries;
 };
 

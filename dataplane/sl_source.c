@@ -169,9 +169,14 @@ sl_source_learn_host(struct sl_source_table *t, struct sl_source *s,
 {
 	struct sl_site_rule rule;
 
-	if (len == 0 || len >= sizeof(s->host) ||
-	    (len == s->host_len && memcmp(s->host, host, len) == 0))
+	uint8_t gen = __atomic_load_n(&t->site_gen, __ATOMIC_ACQUIRE);
+
+	/* The overflow entry stands for many hosts: no name of its own. */
+	if (len == 0 || len >= sizeof(s->host) || s == &t->entries[t->capacity] ||
+	    (len == s->host_len && s->site_gen == gen &&
+	     memcmp(s->host, host, len) == 0))
 		return;
+	s->site_gen = gen;
 	memcpy(s->host, host, len);
 	s->host[len] = '\0';
 	s->host_len = (uint8_t)len;

@@ -258,12 +258,19 @@ sl_skip_sdata(const uint8_t *buf, uint32_t len, uint32_t p)
 
 /* Parses an RFC 5424 header after "<PRI>" at p into *out. Returns 1 when
  * the header is 5424 (possibly with F_BAD_SD), 0 when it is not, in which
- * case *out is unchanged. */
+ * case *out is unchanged. With sd 0 the STRUCTURED-DATA is not walked:
+ * msg then runs from where it begins to the end (sl_syslog_parse_min).
+ *
+ * The fields are kept in locals and stored one by one once the header is
+ * known to be 5424: copying the whole struct in and out right after the
+ * caller's narrow stores to it stalls on store forwarding, which cost
+ * more than the rest of the header parse. */
 static int
-sl_parse_5424(const uint8_t *buf, uint32_t len, uint32_t p,
+sl_parse_5424(const uint8_t *buf, uint32_t len, uint32_t p, int sd,
 	      struct sl_syslog_msg *out)
 {
-	struct sl_syslog_msg m = *out;
+	struct sl_span ts = { 0, 0 }, host = { 0, 0 }, app = { 0, 0 };
+	struct sl_span procid = { 0, 0 }, msgid = { 0, 0 };
 	uint32_t i = p, end;
 
 	if (i == len || buf[i] < '1' || buf[i] > '9')
@@ -280,18 +287,28 @@ sl_parse_5424(const uint8_t *buf, uint32_t len, uint32_t p,
 		end = sl_parse_rfc3339(buf, len, i);
 		if (end == 0 || end == len || buf[end] != ' ')
 			return 0;
-		m.timestamp = sl_span_make(i, end - i);
+		ts = sl_span_make(i, end - i);
 		i = end + 1;
 	}
-	i = sl_parse_field(buf, len, i, SL_SYSLOG_HOSTNAME_MAX, &m.hostname);
+	i = sl_parse_field(buf, len, i, SL_SYSLOG_HOSTNAME_MAX, &host);
 	if (i != 0)
-		i = sl_parse_field(buf, len, i, SL_SYSLOG_APPNAME_MAX, &m.app_name);
+		i = sl_parse_field(buf, len, i, SL_SYSLOG_APPNAME_MAX, &app);
 	if (i != 0)
-		i = sl_parse_field(buf, len, i, SL_SYSLOG_PROCID_MAX, &m.procid);
+		i = sl_parse_field(buf, len, i, SL_SYSLOG_PROCID_MAX, &procid);
 	if (i != 0)
-		i = sl_parse_field(buf, len, i, SL_SYSLOG_MSGID_MAX, &m.msgid);
+		i = sl_parse_field(buf, len, i, SL_SYSLOG_MSGID_MAX, &msgid);
 	if (i == 0 || i == len)
 		return 0;
+	out->format = SL_SYSLOG_5424;
+	out->timestamp = ts;
+	out->hostname = host;
+	out->app_name = app;
+	out->procid = procid;
+	out->msgid = msgid;
+	if (!sd) {
+		out->msg = sl_span_make(i, len - i);
+		return 1;
+	}
 
 	if (buf[i] == '-')
 		end = i + 1;
@@ -300,22 +317,20 @@ sl_parse_5424(const uint8_t *buf, uint32_t len, uint32_t p,
 	else
 		end = 0;
 	if (end == 0 || (end < len && buf[end] != ' ')) {
-		m.flags |= SL_SYSLOG_F_BAD_SD;
-		m.msg = sl_span_make(i, len - i);
-	} else {
-		if (buf[i] == '[')
-			m.sdata = sl_span_make(i, end - i);
-		if (end < len)
-			end++;
-		if (len - end >= 3 && buf[end] == 0xEF && buf[end + 1] == 0xBB &&
-		    buf[end + 2] == 0xBF) {
-			m.flags |= SL_SYSLOG_F_BOM;
-			end += 3;
-		}
-		m.msg = sl_span_make(end, len - end);
+		out->flags |= SL_SYSLOG_F_BAD_SD;
+		out->msg = sl_span_make(i, len - i);
+		return 1;
 	}
-	m.format = SL_SYSLOG_5424;
-	*out = m;
+	if (buf[i] == '[')
+		out->sdata = sl_span_make(i, end - i);
+	if (end < len)
+		end++;
+	if (len - end >= 3 && buf[end] == 0xEF && buf[end + 1] == 0xBB &&
+	    buf[end + 2] == 0xBF) {
+		out->flags |= SL_SYSLOG_F_BOM;
+		end += 3;
+	}
+	out->msg = sl_span_make(end, len - end);
 	return 1;
 }
 
@@ -418,16 +433,15 @@ sl_parse_3164(const uint8_t *buf, uint32_t len, uint32_t p, int has_pri,
 	out->msg = sl_span_make(i, len - i);
 }
 
-enum sl_syslog_format
-sl_syslog_parse(const uint8_t *buf, uint32_t len, struct sl_syslog_msg *out)
+/* sl_syslog_parse and sl_syslog_parse_min: sd says whether the 5424
+ * STRUCTURED-DATA is walked. */
+static enum sl_syslog_format
+sl_parse(const uint8_t *buf, uint32_t len, int sd, struct sl_syslog_msg *out)
 {
 	uint32_t p = 0;
 	int pri;
 
 	memset(out, 0, sizeof(*out));
-	out->pri = -1;
-	out->facility = 1;
-	out->severity = 5;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
 			   buf[len - 1] == '\0'))
 		len--;
@@ -439,14 +453,29 @@ sl_syslog_parse(const uint8_t *buf, uint32_t len, struct sl_syslog_msg *out)
 		out->facility = (uint8_t)(pri / 8);
 		out->severity = (uint8_t)(pri % 8);
 	} else {
-		out->flags |= SL_SYSLOG_F_NO_PRI;
+		out->pri = -1;
+		out->facility = 1;
+		out->severity = 5;
+		out->flags = SL_SYSLOG_F_NO_PRI;
 		p = 0;
 	}
-	if (pri < 0 || !sl_parse_5424(buf, len, p, out))
+	if (pri < 0 || !sl_parse_5424(buf, len, p, sd, out))
 		sl_parse_3164(buf, len, p, pri >= 0, out);
 	if (!sl_utf8_valid(buf, len))
 		out->flags |= SL_SYSLOG_F_BAD_UTF8;
 	return out->format;
+}
+
+enum sl_syslog_format
+sl_syslog_parse(const uint8_t *buf, uint32_t len, struct sl_syslog_msg *out)
+{
+	return sl_parse(buf, len, 1, out);
+}
+
+enum sl_syslog_format
+sl_syslog_parse_min(const uint8_t *buf, uint32_t len, struct sl_syslog_msg *out)
+{
+	return sl_parse(buf, len, 0, out);
 }
 
 static inline int

@@ -58,6 +58,21 @@
 enum sl_syslog_format sl_syslog_parse(const uint8_t *buf, uint32_t len,
 				      struct sl_syslog_msg *out);
 
+/* Same as sl_syslog_parse() without the walk of an RFC 5424
+ * STRUCTURED-DATA, for the worker path, which needs the header fields
+ * (routing: host, app, facility, severity; the record key and the source
+ * accounting: HOSTNAME; the counters: format and F_BAD_UTF8) and len, but
+ * never the structured data or where MSG begins. *out is what
+ * sl_syslog_parse() gives except, when the format is SL_SYSLOG_5424:
+ * sdata is empty, F_BAD_SD and F_BOM are never set, and msg runs from the
+ * first byte after MSGID's SP (where STRUCTURED-DATA begins) to len.
+ * Format, pri, facility, severity, len, every other flag and the spans
+ * timestamp, hostname, app_name, procid and msgid are always the same:
+ * whether a header is 5424 does not depend on its structured data.
+ * Returns out->format. */
+enum sl_syslog_format sl_syslog_parse_min(const uint8_t *buf, uint32_t len,
+					  struct sl_syslog_msg *out);
+
 /* Returns 1 when buf[0..len) is valid UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF), else 0. */
 int sl_utf8_valid(const uint8_t *buf, uint32_t len);

@@ -107,7 +107,8 @@ int sl_worker_flush(struct sl_worker *w);
 
 /* One message as a worker sees it once read: where it came from, its
  * bytes (in the mbuf, or made contiguous in the scratch buffer), its
- * parsed header, its route and its source entry. */
+ * parsed header (sl_syslog_parse_min: no structured data, MSG not
+ * located), its route and its source entry. */
 struct sl_worker_msg {
 	const struct sl_meta *meta;
 	const uint8_t *data;

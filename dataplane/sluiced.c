@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -39,6 +40,8 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <systemd/sd-daemon.h>
 
 #include "sl_config.h"
 #include "sl_ethdev.h"
@@ -316,7 +319,8 @@ usage(FILE *f)
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
 		"\n"
-		"Signals: SIGTERM/SIGINT drain and stop, SIGUSR1 prints the counters.\n");
+		"Signals: SIGTERM/SIGINT drain and stop, SIGHUP reloads the configuration,\n"
+		"SIGUSR1 prints the counters.\n");
 }
 
 /* The configuration as the command line gives it: a file and overrides,
@@ -461,6 +465,234 @@ hugepages_usable(void)
 	return mounted;
 }
 
+/* What the configuration takes in hugepage memory: the pools and rings
+ * sluiced creates with EAL, each as DPDK lays it out. Invariant: total
+ * is the sum of the hugepage parts; batches (heap, librdkafka aside) is
+ * reported but not in total. */
+struct sizing {
+	uint64_t mbufs, stream_mbufs, rings, settle, replies, sources;
+	uint64_t total;
+	uint64_t batches;
+};
+
+/* EAL's own hugepage memory (memzones, telemetry, fragment tables,
+ * per-lcore caches), and the share added to the estimate before it is
+ * turned into pages: DPDK fragments memory by page and by NUMA node. */
+#define SIZING_EAL_BYTES (64ull << 20)
+#define SIZING_MARGIN_PCT 25u
+#define HUGEPAGE_2M (2ull << 20)
+
+/* Bytes of a ring of count elements of esize bytes, count rounded up to
+ * the power of two rte_ring_create() makes of it. */
+static uint64_t
+ring_bytes(unsigned esize, unsigned count)
+{
+	ssize_t n = rte_ring_get_memsize_elem(esize, rte_align32pow2(count + 1));
+
+	return n < 0 ? 0 : (uint64_t)n;
+}
+
+/* Fills *s from the configuration c, with n_streams stream lcores. */
+static void
+sizing_compute(const struct sl_config *c, unsigned n_streams, struct sizing *s)
+{
+	uint64_t obj = RTE_ALIGN_CEIL(sizeof(struct rte_mbuf) + SL_META_PRIV_SIZE +
+				      c->mbuf_size, RTE_CACHE_LINE_SIZE) +
+		       2 * RTE_CACHE_LINE_SIZE;
+	unsigned producers = c->kafka_producers != 0 ? c->kafka_producers : c->workers;
+
+	memset(s, 0, sizeof(*s));
+	s->mbufs = obj * c->mbufs;
+	s->stream_mbufs = n_streams > 0 ? obj * c->stream_mbufs : 0;
+	s->rings = (uint64_t)(c->rx_lcores + n_streams) * c->workers *
+		   ring_bytes(sizeof(void *), c->ring_size - 1);
+	s->settle = producers != c->workers ?
+		    (uint64_t)c->workers * ring_bytes(sizeof(void *), (1u << 21) - 1) : 0;
+	s->replies = (uint64_t)c->workers * n_streams *
+		     ring_bytes(sizeof(struct sl_ack_token), c->stream_max_pending);
+	s->sources = (uint64_t)c->workers * (c->max_sources + 1) *
+		     (sizeof(struct sl_source) + 64);
+	s->batches = (uint64_t)c->workers * c->env_max_open *
+		     (c->env_batch_bytes + c->max_message);
+	s->total = s->mbufs + s->stream_mbufs + s->rings + s->settle +
+		   s->replies + s->sources + SIZING_EAL_BYTES;
+}
+
+/* 2 MiB pages to reserve for *s, the margin included. */
+static uint64_t
+sizing_pages(const struct sizing *s)
+{
+	uint64_t bytes = s->total + s->total / 100 * SIZING_MARGIN_PCT;
+
+	return (bytes + HUGEPAGE_2M - 1) / HUGEPAGE_2M;
+}
+
+/* Prints the commands that reserve pages 2 MiB hugepages, now and at
+ * every boot, to f. */
+static void
+print_hugepage_commands(FILE *f, uint64_t pages)
+{
+	fprintf(f,
+		"  now:        echo %" PRIu64 " > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages\n"
+		"              (or: dpdk-hugepages.py --pagesize 2M --setup %" PRIu64 "M)\n"
+		"  every boot: NR_2M_PAGES=%" PRIu64 " in /etc/dpdk/dpdk.conf (dpdk.service),\n"
+		"              or hugeadm --pool-pages-min 2MB:%" PRIu64 "\n",
+		pages, pages * 2, pages, pages);
+}
+
+/* Bytes of free hugepages of the default size (HugePages_Free x
+ * Hugepagesize in /proc/meminfo); 0 when unknown. */
+static uint64_t
+hugepages_free_bytes(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	unsigned long long n, free_pages = 0, kb = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "HugePages_Free: %llu", &n) == 1)
+			free_pages = n;
+		else if (sscanf(line, "Hugepagesize: %llu kB", &n) == 1)
+			kb = n;
+	}
+	fclose(f);
+	return free_pages * kb * 1024;
+}
+
+/* Checks what the configuration asks of the machine: the CPUs of [eal]
+ * cores exist and this process may run on them, enough of them for the
+ * lcores, and each PCI port is a device here. Prints each finding to
+ * stderr; returns the number of errors. */
+static int
+check_machine(const struct sl_config *c, unsigned n_lcores)
+{
+	unsigned cpus[256], i, j, distinct = 0;
+	int n, errors = 0;
+	cpu_set_t allowed;
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t len;
+
+	n = cpu_list(c->eal_cores, cpus, RTE_DIM(cpus));
+	if (n <= 0) {
+		fprintf(stderr, "sluiced: %s: [eal] cores: bad CPU list \"%s\"\n",
+			c->path, c->eal_cores);
+		return 1;
+	}
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == -1)
+		CPU_ZERO(&allowed);
+	for (i = 0; i < (unsigned)n; i++) {
+		if (cpus[i] >= CPU_SETSIZE || !CPU_ISSET(cpus[i], &allowed)) {
+			fprintf(stderr, "sluiced: %s: [eal] cores: CPU %u is not online or not allowed here (see /sys/devices/system/cpu/online and taskset -p PID)\n",
+				c->path, cpus[i]);
+			errors++;
+		}
+		for (j = 0; j < i && cpus[j] != cpus[i]; j++)
+			;
+		distinct += j == i;
+	}
+	if (distinct < n_lcores)
+		fprintf(stderr, "sluiced: %s: warning: %u lcores on %u CPU(s): lcores share CPUs and poll each other off them; list one CPU per lcore in [eal] cores for throughput\n",
+			c->path, n_lcores, distinct);
+	for (i = 0; c->driver == SL_DRIVER_DPDK && i < c->n_ports; i++) {
+		const char *dev = c->ports[i].devargs;
+		unsigned dom, bus, slot, fn;
+
+		if (sscanf(dev, "%4x:%2x:%2x.%1x", &dom, &bus, &slot, &fn) != 4)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.12s", dev);
+		if (access(path, F_OK) == -1) {
+			fprintf(stderr, "sluiced: %s: [port.%s] %s: no such PCI device here (dpdk-devbind.py --status)\n",
+				c->path, c->ports[i].name, dev);
+			errors++;
+			continue;
+		}
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.12s/driver", dev);
+		len = readlink(path, link, sizeof(link) - 1);
+		link[len > 0 ? len : 0] = '\0';
+		if (strstr(link, "vfio-pci") == NULL && strstr(link, "uio") == NULL)
+			fprintf(stderr, "sluiced: %s: warning: [port.%s] %s is bound to %s, not vfio-pci: add it to /etc/dpdk/interfaces or run dpdk-devbind.py -b vfio-pci %.12s\n",
+				c->path, c->ports[i].name, dev,
+				len > 0 ? strrchr(link, '/') + 1 : "no driver", dev);
+	}
+	return errors;
+}
+
+/* --check-config: prints what the configuration takes (hugepages and
+ * heap) and checks it against the machine. Returns the exit status. */
+static int
+check_config(const struct sl_config *c, unsigned n_streams, unsigned n_lcores)
+{
+	struct sizing s;
+	uint64_t pages;
+	const double mib = 1024.0 * 1024.0;
+
+	if (check_machine(c, n_lcores) != 0)
+		return 2;
+	sizing_compute(c, n_streams, &s);
+	pages = sizing_pages(&s);
+	printf("sluiced: %s: configuration OK\n", c->path);
+	printf("sizing (%u lcores: 1 main, %u receive, %u worker, %u stream):\n",
+	       n_lcores, c->rx_lcores, c->workers, n_streams);
+	printf("  mbufs          %9u x %u B   %10.1f MiB\n", c->mbufs,
+	       c->mbuf_size, (double)s.mbufs / mib);
+	printf("  stream mbufs   %9u x %u B   %10.1f MiB\n",
+	       n_streams > 0 ? c->stream_mbufs : 0, c->mbuf_size,
+	       (double)s.stream_mbufs / mib);
+	printf("  rings          %9u x %u slots %8.1f MiB\n",
+	       (c->rx_lcores + n_streams) * c->workers, c->ring_size,
+	       (double)s.rings / mib);
+	printf("  settle rings   %9u            %10.1f MiB\n",
+	       s.settle > 0 ? c->workers : 0, (double)s.settle / mib);
+	printf("  reply rings    %9u            %10.1f MiB\n",
+	       c->workers * n_streams, (double)s.replies / mib);
+	printf("  source tables  %9u x %u      %10.1f MiB\n", c->workers,
+	       c->max_sources, (double)s.sources / mib);
+	printf("  EAL            %9s            %10.1f MiB\n", "",
+	       (double)SIZING_EAL_BYTES / mib);
+	printf("  hugepage total                      %10.1f MiB: %" PRIu64 " pages of 2 MiB with %u%% margin\n",
+	       (double)s.total / mib, pages, SIZING_MARGIN_PCT);
+	printf("  batches (heap) %9u x %u B   %10.1f MiB, plus librdkafka's queues ([kafka.producer] queue.buffering.max.kbytes per producer)\n",
+	       c->workers * c->env_max_open, c->env_batch_bytes + c->max_message,
+	       (double)s.batches / mib);
+	if (c->eal_hugepages == SL_HUGEPAGES_NO) {
+		printf("hugepages = no: EAL takes [eal] memory = %u MB of ordinary memory instead%s\n",
+		       c->eal_memory_mb,
+		       (uint64_t)c->eal_memory_mb << 20 < s.total ? " (less than the total above: raise it)" : "");
+		return 0;
+	}
+	printf("hugepages: %" PRIu64 " MiB free here; to reserve %" PRIu64 " pages:\n",
+	       hugepages_free_bytes() >> 20, pages);
+	print_hugepage_commands(stdout, pages);
+	return 0;
+}
+
+/* With [eal] hugepages = yes, fails early, saying how to reserve them,
+ * when fewer hugepages are free than the pools and rings take. Returns 0
+ * when there are enough (or hugepages are not required), -1 after the
+ * error. */
+static int
+check_hugepages(const struct sl_config *c, unsigned n_streams)
+{
+	struct sizing s;
+	uint64_t avail;
+
+	if (c->eal_hugepages != SL_HUGEPAGES_YES)
+		return 0;
+	sizing_compute(c, n_streams, &s);
+	avail = hugepages_usable() ? hugepages_free_bytes() : 0;
+	if (avail >= s.total)
+		return 0;
+	fprintf(stderr, "sluiced: %s: [eal] hugepages = yes, but %" PRIu64 " MiB of hugepages are free%s and the configuration needs %" PRIu64 " MiB (sluiced --check-config details it); reserve them:\n",
+		c->path, avail >> 20,
+		hugepages_usable() ? "" : " or no hugetlbfs is mounted",
+		s.total >> 20);
+	print_hugepage_commands(stderr, sizing_pages(&s));
+	fprintf(stderr, "  and mount a hugetlbfs if none is (dpdk.service does; or: mount -t hugetlbfs nodev /dev/hugepages)\n");
+	return -1;
+}
+
 /* Splits the next word off s in place: words are separated by blanks, and
  * a "..." group is one word without its quotes (the config checked that
  * quotes balance). Returns the word, or NULL at the end; *rest is where
@@ -537,6 +769,67 @@ eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
 	}
 	argv[argc] = NULL;
 	return argc;
+}
+
+/* The readiness thread: what it reads, and the flag that ends it. */
+static struct {
+	struct sl_kafka *kafka;
+	const char *brokers;
+	pthread_t thread;
+	int started;
+	int stop;
+} ready;
+
+/* Tells systemd sluiced is ready once Kafka answered (a unit ordered
+ * after it finds it delivering), or after 10 s without an answer: then
+ * it runs and buffers, and says so. A thread of its own, asking in short
+ * steps, so signals are served meanwhile and a stop ends it at once. */
+static void *
+ready_thread(void *arg)
+{
+	char why[256] = "no answer";
+	unsigned i;
+
+	(void)arg;
+	for (i = 0; i < 40 && !__atomic_load_n(&ready.stop, __ATOMIC_ACQUIRE); i++) {
+		if (sl_kafka_wait_metadata(ready.kafka, 250, why, sizeof(why)) == 0) {
+			sd_notifyf(0, "READY=1\nSTATUS=running, Kafka %s",
+				   ready.brokers);
+			return NULL;
+		}
+	}
+	if (__atomic_load_n(&ready.stop, __ATOMIC_ACQUIRE))
+		return NULL;
+	SL_LOG(WARNING, "Kafka %s not reachable yet (%s): buffering until it is",
+	       ready.brokers, why);
+	sd_notifyf(0, "READY=1\nSTATUS=running, Kafka %s not reachable yet",
+		   ready.brokers);
+	return NULL;
+}
+
+static void
+announce_ready(struct sl_kafka *kafka, const char *brokers)
+{
+	ready.kafka = kafka;
+	ready.brokers = brokers;
+	if (pthread_create(&ready.thread, NULL, ready_thread, NULL) != 0) {
+		SL_LOG(WARNING, "readiness thread: %s; ready without waiting for Kafka",
+		       strerror(errno));
+		sd_notifyf(0, "READY=1\nSTATUS=running, Kafka %s", brokers);
+		return;
+	}
+	ready.started = 1;
+}
+
+/* Ends the readiness thread before the producer it asks goes away. */
+static void
+end_ready(void)
+{
+	if (!ready.started)
+		return;
+	__atomic_store_n(&ready.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(ready.thread, NULL);
+	ready.started = 0;
 }
 
 /* Raises the open-file limit to what want connections need (plus the
@@ -1150,6 +1443,8 @@ reload(void *ctx, char *err, size_t errlen, char *restart, size_t restartlen)
 		__atomic_store_n(&t->site_rule.field, c->site_field, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->site_rule.separator, c->site_separator,
 				 __ATOMIC_RELAXED);
+		/* Known hosts get their site again at their next message. */
+		__atomic_fetch_add(&t->site_gen, 1, __ATOMIC_RELEASE);
 	}
 	for (st = 0; st < d->n_streams; st++) {
 		__atomic_store_n(&d->streams[st]->idle_tsc,
@@ -1266,17 +1561,20 @@ control_loop(struct daemon_state *d, const sigset_t *sigs)
 	const struct sl_config *c = &d->cfg;
 	unsigned interval_ms = c->stats_interval_ms;
 	const struct timespec tick = { .tv_nsec = 100000000L };
-	uint64_t next_stats = 0, next_sample = 0, now;
+	uint64_t next_stats = 0, next_sample = 0, now, watchdog_us;
 	char err[512], restart[512];
-	int sig;
+	int sig, watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;
 
 	if (interval_ms > 0)
 		next_stats = wall_ns() / 1000000 + interval_ms;
 	for (;;) {
 		sig = sigtimedwait(sigs, NULL, &tick);
+		if (watchdog)
+			sd_notify(0, "WATCHDOG=1");
 		if (sig == SIGTERM || sig == SIGINT) {
 			SL_LOG(NOTICE, "%s: stopping input, draining (bound %u ms)",
 			       strsignal(sig), c->drain_timeout_ms);
+			sd_notify(0, "STOPPING=1\nSTATUS=stopping, delivering what is in flight");
 			sl_observe_set_state(&d->obs, SL_STATE_STOPPING);
 			return 0;
 		}
@@ -1284,10 +1582,14 @@ control_loop(struct daemon_state *d, const sigset_t *sigs)
 			SL_LOG(NOTICE, "drain: stopping input, delivering what is in flight (bound %u ms)",
 			       c->drain_timeout_ms);
 			sl_observe_set_state(&d->obs, SL_STATE_DRAINING);
+			sd_notify(0, "STATUS=draining, delivering what is in flight");
 			return 1;
 		}
-		if (sig == SIGHUP)
+		if (sig == SIGHUP) {
+			sd_notify(0, "RELOADING=1");
 			reload(d, err, sizeof(err), restart, sizeof(restart));
+			sd_notify(0, "READY=1");
+		}
 		if (sig == SIGUSR1)
 			print_stats("sluiced: stats");
 		if (d->keys != NULL &&
@@ -1316,9 +1618,11 @@ control_loop(struct daemon_state *d, const sigset_t *sigs)
 static void
 wait_drained(struct daemon_state *d, const sigset_t *sigs)
 {
+	const struct timespec tick = { .tv_nsec = 100000000L };
 	struct sl_obs_status st;
+	uint64_t watchdog_us;
 	unsigned w;
-	int sig;
+	int sig, watchdog = sd_watchdog_enabled(0, &watchdog_us) > 0;
 
 	for (w = 0; w < d->n_workers; w++)
 		sl_worker_settle(d->workers[w]);
@@ -1326,9 +1630,15 @@ wait_drained(struct daemon_state *d, const sigset_t *sigs)
 	sl_observe_set_state(&d->obs, SL_STATE_DRAINED);
 	SL_LOG(NOTICE, "drained: %" PRIu64 " message(s) unacknowledged; waiting for SIGTERM",
 	       st.unacked);
-	do
-		sig = sigwaitinfo(sigs, NULL);
-	while (sig != SIGTERM && sig != SIGINT);
+	sd_notifyf(0, "STATUS=drained, %" PRIu64 " message(s) unacknowledged; waiting for SIGTERM",
+		   st.unacked);
+	/* Still alive for the watchdog while it waits to be stopped. */
+	do {
+		sig = sigtimedwait(sigs, NULL, &tick);
+		if (watchdog)
+			sd_notify(0, "WATCHDOG=1");
+	} while (sig != SIGTERM && sig != SIGINT);
+	sd_notify(0, "STOPPING=1");
 	sl_observe_set_state(&d->obs, SL_STATE_STOPPING);
 }
 
@@ -1337,6 +1647,7 @@ teardown(struct daemon_state *d)
 {
 	unsigned i, left;
 
+	end_ready();
 	sl_http_stop();
 	sl_observe_detach(&d->obs);
 	for (i = 0; i < d->n_workers; i++) {
@@ -1422,15 +1733,15 @@ main(int argc, char **argv)
 		return 2;
 	sl_observe_init(&d.obs);
 	pthread_mutex_init(&d.reload_lock, NULL);
-	if (check_only) {
-		printf("sluiced: %s: configuration OK\n", d.cfg.path);
-		return 0;
-	}
 	d.n_rx = d.cfg.rx_lcores;
 	d.n_workers = d.cfg.workers;
 	d.n_streams = sl_config_stream_lcores(&d.cfg);
 	n_lcores = 1 + d.n_rx + (d.cfg.mode == SL_MODE_PIPELINE ? d.n_workers : 0) +
 		   d.n_streams;
+	if (check_only)
+		return check_config(&d.cfg, d.n_streams, n_lcores);
+	if (check_hugepages(&d.cfg, d.n_streams) != 0)
+		return 2;
 	if (d.n_streams > 0)
 		raise_fd_limit(d.cfg.stream_max_connections * d.n_streams);
 
@@ -1487,6 +1798,7 @@ main(int argc, char **argv)
 		rte_eal_mp_wait_lcore();
 		goto out;
 	}
+	announce_ready(d.producers[0], brokers);
 	drain = control_loop(&d, &sigs);
 	__atomic_store_n(&run.deadline_tsc, rte_rdtsc() +
 			 rte_get_tsc_hz() / 1000 * d.cfg.drain_timeout_ms,

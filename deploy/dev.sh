@@ -3,7 +3,8 @@
 #
 #   deploy/dev.sh demo   install what is missing, build, run sluiced with the
 #                        embedded Kafka, send it the corpus with logger, show
-#                        the counters and messages read back from Kafka
+#                        the counters, sluicectl's view and messages read
+#                        back from Kafka
 #   deploy/dev.sh test   install what is missing, build, run every test (unit,
 #                        integration, the unit tests again under ASan and
 #                        UBSan, and the libFuzzer targets for a bounded
@@ -23,11 +24,12 @@ CORPUS=${SLUICE_CORPUS:-$SRC/../shared/corpus}
 PACKAGES=(
 	gcc pkg-config meson ninja-build
 	libdpdk-dev dpdk librdkafka-dev liblz4-dev libsodium-dev libcmocka-dev libpcap-dev
-	libssl-dev openssl libjansson-dev libmicrohttpd-dev
+	libssl-dev openssl libjansson-dev libmicrohttpd-dev libsystemd-dev
 	libhugetlbfs-bin kcat rsyslog rsyslog-relp rsyslog-gnutls bsdutils iproute2 iputils-ping ethtool
 	procps python3 python3-scapy lz4
 	clang libclang-rt-14-dev
 	prometheus chromium
+	dpkg-dev debhelper systemd
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
@@ -92,9 +94,17 @@ demo() {
 		logger -n 127.0.0.1 -P "$port" -d --size 65000 --rfc3164 \
 			-t "$(basename "$f" _2k.log)" -f "$f"
 	done
+	log "and a few over TCP (logger --tcp, octet counting)"
+	for i in 1 2 3; do
+		logger -n 127.0.0.1 -P "$port" --tcp --octet-count --rfc5424 \
+			-t demo "message $i over TCP"
+	done
 	sleep 3
 	log "counters so far (a line every 2 s):"
 	grep "sluiced: stats" "$dir/sluiced.log" | tail -n 2
+	log "sluicectl status and the busiest sources (dashboard: http://127.0.0.1:9514/):"
+	"$BUILD/tools/sluicectl" --prefix sluice_demo status
+	"$BUILD/tools/sluicectl" --prefix sluice_demo sources --sort in --top 5
 	log "five messages read back from Kafka topic 'logs' at $bootstrap:"
 	"$BUILD/tools/sluice-cat" --brokers "$bootstrap" --topic logs \
 		--from-beginning --count 5 --timeout 20 --format json

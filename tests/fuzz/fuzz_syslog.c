@@ -6,7 +6,9 @@
  * sl_syslog-t.h; sl_utf8_valid() is checked against a decoder written
  * here the slow, obvious way. The message is then routed through a small
  * fixed router whose templates use every placeholder, and the topic must
- * be a legal Kafka name. */
+ * be a legal Kafka name. sl_syslog_parse_min(), the worker's parse, must
+ * agree with the full parse as sl_syslog.h says, and route the message
+ * to the same topic. */
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -315,6 +317,44 @@ check_route(const uint8_t *buf, size_t size, const struct sl_syslog_msg *m)
 	SL_FUZZ_CHECK(strcmp(again.topic, res.topic) == 0);
 }
 
+static int
+span_eq(struct sl_span a, struct sl_span b)
+{
+	return a.off == b.off && a.len == b.len;
+}
+
+/* The minimal parse h of buf against the full parse m. */
+static void
+check_min(const uint8_t *buf, size_t size, const struct sl_syslog_msg *m)
+{
+	const uint32_t sd_flags = SL_SYSLOG_F_BAD_SD | SL_SYSLOG_F_BOM;
+	const struct sl_addr *src = &sources[size % 3];
+	struct sl_route_result a, b;
+	struct sl_syslog_msg h;
+
+	SL_FUZZ_CHECK(sl_syslog_parse_min(buf, (uint32_t)size, &h) == m->format);
+	SL_FUZZ_CHECK(h.format == m->format && h.len == m->len &&
+		      h.pri == m->pri && h.facility == m->facility &&
+		      h.severity == m->severity);
+	SL_FUZZ_CHECK(span_eq(h.timestamp, m->timestamp) &&
+		      span_eq(h.hostname, m->hostname) &&
+		      span_eq(h.app_name, m->app_name) &&
+		      span_eq(h.procid, m->procid) && span_eq(h.msgid, m->msgid));
+	if (m->format == SL_SYSLOG_5424) {
+		SL_FUZZ_CHECK(h.flags == (m->flags & ~sd_flags));
+		SL_FUZZ_CHECK(h.sdata.len == 0);
+		SL_FUZZ_CHECK(h.msg.off <= m->msg.off &&
+			      h.msg.off + h.msg.len == h.len);
+	} else {
+		SL_FUZZ_CHECK(h.flags == m->flags);
+		SL_FUZZ_CHECK(span_eq(h.sdata, m->sdata) && span_eq(h.msg, m->msg));
+	}
+	sl_route_message(&router, buf, m, src, &a);
+	sl_route_message(&router, buf, &h, src, &b);
+	SL_FUZZ_CHECK(a.rule == b.rule && a.format == b.format);
+	SL_FUZZ_CHECK(strcmp(a.topic, b.topic) == 0);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -336,6 +376,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	SL_FUZZ_CHECK(memcmp(&m, &again, sizeof(m)) == 0);
 	check_utf8(buf, size);
 	check_route(buf, size, &m);
+	check_min(buf, size, &m);
 
 	free(buf);
 	return 0;

@@ -47,6 +47,13 @@
  * MB are 10^6 bytes. Message bytes are the syslog messages (msg_bytes),
  * record bytes the envelope record areas (32 bytes + message each).
  *
+ * The rates are means over every timed pass. Beside them, the fastest
+ * pass of each case (one pass is the whole message set, --messages): on a
+ * shared machine the mean moves with the other load, the fastest pass
+ * much less, and `lz4 -b` itself reports its fastest run, so the
+ * "fastest" lines compare like with like; the encryption cost is given
+ * both ways.
+ *
  * Options (defaults: sluiced's, and the senders of bench_ingest.sh):
  *   --corpus DIR         the log lines, every *.log (default $SL_CORPUS)
  *   --seconds S          timed seconds per case (3)
@@ -176,6 +183,9 @@ struct bench_result {
 	uint64_t env_bytes;
 	double worker_s;
 	double replay_s;
+	double best_s;             /* worker time of the fastest pass */
+	uint64_t pass_msgs;        /* what one pass handles */
+	uint64_t pass_rec_bytes;
 };
 
 __attribute__((format(printf, 1, 2), noreturn))
@@ -497,12 +507,22 @@ run_segment(struct bench_worker *w, struct rte_mempool *mp,
 {
 	struct sl_lcore_stats before = *w->stats;
 	uint64_t replay_tsc = 0, worker_tsc = 0, msgs, e0 = w->env_count;
-	uint64_t b0 = w->env_bytes;
-	double t0 = now_s();
+	uint64_t b0 = w->env_bytes, pass_tsc, m0, mb0;
+	double t0 = now_s(), pass_s;
 
-	do
+	do {
+		m0 = w->stats->msg_in;
+		mb0 = w->stats->msg_bytes;
+		pass_tsc = worker_tsc;
 		run_pass(w, mp, s, &replay_tsc, &worker_tsc);
-	while (now_s() - t0 < seconds);
+		pass_s = (double)(worker_tsc - pass_tsc) / (double)rte_get_tsc_hz();
+		if (r->best_s == 0 || pass_s < r->best_s) {
+			r->best_s = pass_s;
+			r->pass_msgs = w->stats->msg_in - m0;
+			r->pass_rec_bytes = w->stats->msg_bytes - mb0 +
+					    (uint64_t)SL_ENVELOPE_REC_HDR * r->pass_msgs;
+		}
+	} while (now_s() - t0 < seconds);
 	msgs = w->stats->msg_in - before.msg_in;
 	if (msgs == 0 || msgs % s->n != 0)
 		die("%" PRIu64 " messages handled, not a multiple of %u (dropped?)",
@@ -537,6 +557,15 @@ capture_areas(const struct bench_opts *o, struct rte_mempool *mp,
 	worker_fini(&w);
 	if (areas->n == 0)
 		die("no record area sealed: the message set is too small");
+}
+
+/* The fastest pass of r: messages/s and record MB/s. */
+static void
+print_best(const struct bench_result *r)
+{
+	printf("%-10s %11.0f %11.1f\n", aead_name(r->aead),
+	       (double)r->pass_msgs / r->best_s,
+	       (double)r->pass_rec_bytes / r->best_s / 1e6);
 }
 
 static void
@@ -823,6 +852,7 @@ main(int argc, char **argv)
 	const char *raw_path;
 	double lz4_secs = 0, cli_mbs = -1, cli_ratio = 0, cli64_mbs = -1;
 	double cli64_ratio = 0, base_rec = 0, base_msgs = 0, slice, lz4_mbs;
+	double best_msgs = 0, best_rec = 0;
 	uint64_t lz4_in = 0, lz4_out = 0;
 	size_t lz4_cap = 0;
 	unsigned i, r, cli_secs;
@@ -900,6 +930,21 @@ main(int argc, char **argv)
 				       100.0 * (1.0 - (double)res[i].msgs /
 						res[i].worker_s / base_msgs));
 	}
+	printf("fastest pass (%u messages) per case:\n%-10s %11s %11s\n",
+	       set.n, "aead", "msgs/s", "record MB/s");
+	for (i = 0; i < o.n_cases; i++)
+		if (usable[i])
+			print_best(&res[i]);
+	if (usable[0]) {
+		best_msgs = (double)res[0].pass_msgs / res[0].best_s;
+		best_rec = (double)res[0].pass_rec_bytes / res[0].best_s / 1e6;
+		for (i = 1; i < o.n_cases; i++)
+			if (usable[i])
+				printf("cost of %s over %s, fastest passes: %.1f %% of msgs/s\n",
+				       aead_name(res[i].aead), aead_name(res[0].aead),
+				       100.0 * (1.0 - (double)res[i].pass_msgs /
+						res[i].best_s / best_msgs));
+	}
 	for (i = 0; i < o.n_cases; i++)
 		if (usable[i])
 			worker_fini(&workers[i]);
@@ -940,9 +985,12 @@ main(int argc, char **argv)
 	if (usable[0]) {
 		printf("worker (%s) record MB/s / LZ4_compress_fast MB/s: %.1f %%\n",
 		       aead_name(res[0].aead), 100.0 * base_rec / lz4_mbs);
-		if (cli_mbs > 0)
+		if (cli_mbs > 0) {
 			printf("worker (%s) record MB/s / lz4 -b1 MB/s: %.1f %%\n",
 			       aead_name(res[0].aead), 100.0 * base_rec / cli_mbs);
+			printf("worker (%s) fastest pass record MB/s / lz4 -b1 MB/s: %.1f %%\n",
+			       aead_name(res[0].aead), 100.0 * best_rec / cli_mbs);
+		}
 	}
 out:
 	free(lz4_buf);

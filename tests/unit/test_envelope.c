@@ -758,6 +758,72 @@ test_nonces(void **state)
 	free_batch(&b);
 }
 
+/* AES-256-GCM is OpenSSL's in the codec; the format is libsodium's
+ * crypto_aead_aes256gcm (the first implementation): the body libsodium
+ * decrypts with the header as associated data is the LZ4 body sealed
+ * without a key, and an envelope libsodium encrypts opens. */
+static void
+test_aes_gcm_libsodium(void **state)
+{
+	struct sl_envelope_encoder *enc, *plain;
+	struct sl_envelope_decoder *dec;
+	struct sl_keyring *kr;
+	struct sl_envelope_msg m;
+	struct batch b;
+	uint8_t *env, *ref, *body;
+	size_t len, ref_len, clen, i;
+
+	(void)state;
+	if (!crypto_aead_aes256gcm_is_available())
+		skip();
+	load_corpus("OpenSSH_2k.log", &b);
+	enc = encoder(SL_AEAD_AES256GCM, 2, key2);
+	plain = encoder(SL_AEAD_NONE, 0, NULL);
+	env = seal(enc, &b, 0, 300, &len);
+	ref = seal(plain, &b, 0, 300, &ref_len);
+	assert_int_equal(env[6], SL_ENVELOPE_CODEC_LZ4);
+	clen = len - 68 - SL_ENVELOPE_TAG_LEN;
+	assert_int_equal(clen, ref_len - 68);
+	body = malloc(clen);
+	assert_non_null(body);
+	assert_int_equal(crypto_aead_aes256gcm_decrypt_detached(
+				 body, NULL, env + 68, clen, env + 68 + clen, env,
+				 64, env + 40, key2), 0);
+	assert_memory_equal(body, ref + 68, clen);
+
+	/* The other way: a fresh nonce (counter + 1000), libsodium seals,
+	 * the codec opens and gets every record back. */
+	le32(env + 44, rd32(env + 44) + 1000);
+	assert_int_equal(crypto_aead_aes256gcm_encrypt_detached(
+				 env + 68, env + 68 + clen, NULL, body, clen, env,
+				 64, NULL, env + 40, key2), 0);
+	fix_crc(env, len);
+	kr = keyring_1_2();
+	dec = sl_envelope_decoder_new(kr);
+	assert_non_null(dec);
+	assert_int_equal(sl_envelope_open(dec, env, len, NULL), SL_ENV_OK);
+	for (i = 0; i < 300; i++) {
+		assert_int_equal(sl_envelope_next(dec, &m), 1);
+		assert_int_equal(m.len, b.len[i]);
+		assert_memory_equal(m.data, b.msg[i], m.len);
+	}
+	assert_int_equal(sl_envelope_next(dec, &m), 0);
+	/* A flipped tag bit fails, and the decoder keeps nothing open. */
+	env[len - 1] ^= 0x01;
+	fix_crc(env, len);
+	assert_int_equal(sl_envelope_open(dec, env, len, NULL),
+			 SL_ENV_DECRYPT_FAILED);
+	assert_int_equal(sl_envelope_next(dec, &m), 0);
+	sl_envelope_decoder_free(dec);
+	sl_keyring_free(kr);
+	sl_envelope_encoder_free(enc);
+	sl_envelope_encoder_free(plain);
+	free(body);
+	free(env);
+	free(ref);
+	free_batch(&b);
+}
+
 /* Headers crafted with a matching checksum, so the deeper checks run. */
 static void
 test_crafted_headers(void **state)
@@ -1085,6 +1151,7 @@ main(void)
 		cmocka_unit_test(test_empty_and_one),
 		cmocka_unit_test(test_max_size_messages),
 		cmocka_unit_test(test_segments),
+		cmocka_unit_test(test_aes_gcm_libsodium),
 		cmocka_unit_test(test_api_errors),
 	};
 

@@ -65,8 +65,55 @@ check_bounds(const struct sl_syslog_msg *m, uint32_t inlen)
 	}
 }
 
-/* Parses a heap copy of data[0..len) and checks the invariants. The copy
- * is freed; spans are checked against the caller's data. */
+static void
+span_equal(struct sl_span a, struct sl_span b)
+{
+	assert_int_equal(a.off, b.off);
+	assert_int_equal(a.len, b.len);
+}
+
+/* sl_syslog_parse_min on buf[0..len) agrees with the full parse m as
+ * sl_syslog.h promises: the same but for a 5424 message's structured
+ * data, which it leaves inside msg. */
+static void
+check_min(const uint8_t *buf, uint32_t len, const struct sl_syslog_msg *m)
+{
+	const uint32_t sd_flags = SL_SYSLOG_F_BAD_SD | SL_SYSLOG_F_BOM;
+	struct sl_syslog_msg h;
+
+	assert_int_equal(sl_syslog_parse_min(buf, len, &h), m->format);
+	check_bounds(&h, len);
+	assert_int_equal(h.format, m->format);
+	assert_int_equal(h.len, m->len);
+	assert_int_equal(h.pri, m->pri);
+	assert_int_equal(h.facility, m->facility);
+	assert_int_equal(h.severity, m->severity);
+	span_equal(h.timestamp, m->timestamp);
+	span_equal(h.hostname, m->hostname);
+	span_equal(h.app_name, m->app_name);
+	span_equal(h.procid, m->procid);
+	span_equal(h.msgid, m->msgid);
+	if (m->format != SL_SYSLOG_5424) {
+		assert_int_equal(h.flags, m->flags);
+		span_equal(h.sdata, m->sdata);
+		span_equal(h.msg, m->msg);
+		return;
+	}
+	assert_int_equal(h.flags, m->flags & ~sd_flags);
+	assert_int_equal(h.sdata.len, 0);
+	/* msg starts where the structured data does, and ends at len. */
+	assert_int_equal(h.msg.off + h.msg.len, h.len);
+	if (m->sdata.len > 0)
+		assert_int_equal(h.msg.off, m->sdata.off);
+	else if (m->flags & SL_SYSLOG_F_BAD_SD)
+		assert_int_equal(h.msg.off, m->msg.off);
+	else
+		assert_true(buf[h.msg.off] == '-' && h.msg.off < m->msg.off);
+}
+
+/* Parses a heap copy of data[0..len) and checks the invariants, and that
+ * the minimal parse agrees. The copy is freed; spans are checked against
+ * the caller's data. */
 static enum sl_syslog_format
 parse_n(const void *data, size_t len, struct sl_syslog_msg *m)
 {
@@ -75,6 +122,7 @@ parse_n(const void *data, size_t len, struct sl_syslog_msg *m)
 
 	assert_int_equal(f, m->format);
 	check_bounds(m, b.len);
+	check_min(b.p, b.len, m);
 	free(b.p);
 	return f;
 }
@@ -994,6 +1042,61 @@ test_bom(void **state)
 	span_is(s, m.msg, "\xEF\xBB\xBFx");
 }
 
+/* The minimal parse leaves a 5424 STRUCTURED-DATA, good or bad, in msg
+ * and reads no byte of it: a message cut anywhere inside it gives the
+ * same header. */
+static void
+test_min_5424(void **state)
+{
+	static const char *const hdrs[] = {
+		"<165>1 2003-10-11T22:14:15.003Z host.example.com app 42 ID7 ",
+		"<13>1 - h - - - ",
+	};
+	static const char *const rests[] = {
+		SD_NASTY " msg", "- msg", "[unclosed x=\"1\" msg", "garbage", "-",
+		"[a@1 k=\"v\"]\xEF\xBB\xBF\x62om", "[a@1 k=\"\xFF\"] bad utf-8",
+	};
+	size_t i, j, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		for (j = 0; j < sizeof(rests) / sizeof(rests[0]); j++) {
+			size_t h = strlen(hdrs[i]), r = strlen(rests[j]);
+			char *wire = malloc(h + r + 1);
+			struct sl_syslog_msg m, full;
+
+			assert_non_null(wire);
+			memcpy(wire, hdrs[i], h);
+			memcpy(wire + h, rests[j], r);
+			wire[h + r] = '\n';
+			parse_n(wire, h + r + 1, &full);
+			assert_int_equal(sl_syslog_parse_min((uint8_t *)wire,
+							     (uint32_t)(h + r + 1), &m),
+					 SL_SYSLOG_5424);
+			assert_int_equal(m.len, h + r);
+			assert_int_equal(m.msg.off, h);
+			assert_int_equal(m.msg.len, r);
+			assert_int_equal(m.sdata.len, 0);
+			assert_int_equal(m.flags & (SL_SYSLOG_F_BAD_SD | SL_SYSLOG_F_BOM), 0);
+			assert_int_equal(m.flags & SL_SYSLOG_F_BAD_UTF8,
+					 full.flags & SL_SYSLOG_F_BAD_UTF8);
+			span_equal(m.hostname, full.hostname);
+			for (k = 1; k <= r; k++) {
+				struct sl_syslog_msg t;
+				struct buf b = buf_make(wire, h + k);
+
+				sl_syslog_parse_min(b.p, b.len, &t);
+				assert_int_equal(t.format, SL_SYSLOG_5424);
+				span_equal(t.hostname, m.hostname);
+				span_equal(t.msgid, m.msgid);
+				assert_int_equal(t.msg.off, h);
+				free(b.p);
+			}
+			free(wire);
+		}
+	}
+}
+
 static void
 test_facility_names(void **state)
 {
@@ -1044,6 +1147,7 @@ main(void)
 		cmocka_unit_test(test_trailers),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_large),
+		cmocka_unit_test(test_min_5424),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_facility_names),
