@@ -1,4 +1,4 @@
-/* sl_blast.h: what sluice-blast's modes share. A mode (udp, pcap, ...) is
+/* sl_blast.h: what sluice-blast's modes share. A mode (udp, tcp, ...) is
  * one entry of a table in sluice-blast.c: the options it takes, a check of
  * their values and a run function that fills a result. The main program
  * parses the command line once for every mode, loads the corpus, prints
@@ -8,8 +8,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "sl_blast_gen.h"
+#include "sl_hist.h"
 
 /* Command-line options, one bit each, so a mode can say which it takes
  * and which it needs. */
@@ -29,24 +31,38 @@ enum sl_blast_opt {
 	SL_BLAST_OPT_BATCH = 1u << 12,
 	SL_BLAST_OPT_DURATION = 1u << 13,
 	SL_BLAST_OPT_MTU = 1u << 14,
+	SL_BLAST_OPT_CONNECTIONS = 1u << 15,
+	SL_BLAST_OPT_FRAMING = 1u << 16,
+	SL_BLAST_OPT_WINDOW = 1u << 17,
+	SL_BLAST_OPT_SOCKET = 1u << 18,
+	SL_BLAST_OPT_ROLE = 1u << 19,
 };
+
+/* How a stream mode delimits messages: a line feed after each (RFC 6587
+ * non-transparent framing) or "LEN SP" before each (octet counting). */
+enum sl_blast_framing { SL_BLAST_FRAMING_LF, SL_BLAST_FRAMING_OCTET };
 
 #define SL_BLAST_MAX_THREADS 64
 #define SL_BLAST_MAX_BATCH 1024
 #define SL_BLAST_MAX_HOSTS 1000000u
 #define SL_BLAST_MAX_SITES 10000u
+#define SL_BLAST_MAX_CONNECTIONS 10000u
+#define SL_BLAST_MAX_WINDOW 65536u
 
 /* Parsed command line. Numbers are within the ranges the parser enforces
  * (threads 1..SL_BLAST_MAX_THREADS, batch 1..SL_BLAST_MAX_BATCH, sites
- * 1..hosts, hosts 1..SL_BLAST_MAX_HOSTS); count 0 means "no count", rate
- * 0 "flat out", duration_ns 0 "no time limit". Strings point into argv or
- * are NULL when not given; a mode's check() parses the ones it takes.
- * corpus is loaded by the main program before check() is called. */
+ * 1..hosts, hosts 1..SL_BLAST_MAX_HOSTS, connections
+ * 1..SL_BLAST_MAX_CONNECTIONS, window 1..SL_BLAST_MAX_WINDOW); count 0
+ * means "no count", rate 0 "flat out", duration_ns 0 "no time limit".
+ * Strings point into argv or are NULL when not given; a mode's check()
+ * parses the ones it takes. memif_server is 1 for --role server. corpus
+ * is loaded by the main program before check() is called. */
 struct sl_blast_opts {
 	const char *target;
 	const char *out;
 	const char *dst;
 	const char *dst_mac;
+	const char *socket;
 	uint64_t count;
 	uint64_t rate;
 	uint64_t duration_ns;
@@ -55,21 +71,36 @@ struct sl_blast_opts {
 	unsigned hosts;
 	unsigned batch;
 	unsigned mtu;
+	unsigned connections;
+	unsigned window;
+	int memif_server;
+	enum sl_blast_framing framing;
 	enum sl_blast_format format;
 	const struct sl_blast_corpus *corpus;
 };
 
 /* What a run did. sent counts messages, bytes their syslog bytes (UDP
- * payload, without any header below it); frames is the number of link
- * frames written where a mode writes frames (0 otherwise); errors counts
- * transient send failures that were retried; seconds is the time from
- * the first message to the last. */
+ * payload, without any header below it) or, for the stream modes, the
+ * bytes written to the sockets, framing included; frames is the number of
+ * link frames written where a mode writes frames (0 otherwise); errors
+ * counts transient send failures that were retried, and for the stream
+ * modes the connections that broke; seconds is the time from the first
+ * message to the last. A mode that waits for acknowledgements (relp) sets
+ * acks to 1 and counts acked (answered 200) and nacked (any other code)
+ * messages, broken sessions (closed by the peer, or failed, while
+ * messages were unanswered) and puts each acknowledged message's time
+ * from send to answer in lat. */
 struct sl_blast_result {
 	uint64_t sent;
 	uint64_t bytes;
 	uint64_t frames;
 	uint64_t errors;
 	double seconds;
+	int acks;
+	uint64_t acked;
+	uint64_t nacked;
+	uint64_t broken;
+	struct sl_hist lat;
 };
 
 /* One mode. options lists every option it accepts, required those it
@@ -90,6 +121,9 @@ struct sl_blast_mode {
 
 extern const struct sl_blast_mode sl_blast_mode_udp;
 extern const struct sl_blast_mode sl_blast_mode_pcap;
+extern const struct sl_blast_mode sl_blast_mode_tcp;
+extern const struct sl_blast_mode sl_blast_mode_relp;
+extern const struct sl_blast_mode sl_blast_mode_memif;
 
 /* Returns 1 once SIGINT or SIGTERM asked the run to stop, else 0. Any
  * thread may call it. */
@@ -100,6 +134,20 @@ uint64_t sl_blast_mono_ns(void);
 
 /* Returns CLOCK_REALTIME in nanoseconds: the send time messages carry. */
 uint64_t sl_blast_wall_ns(void);
+
+/* Checks that target is "HOST:PORT" or "[HOST]:PORT" with a port
+ * 1..65535. Returns 0, or -1 after printing why (as option --target). */
+int sl_blast_target_check(const char *target);
+
+/* Resolves a target sl_blast_target_check() accepted into *addr, for
+ * sockets of socktype (SOCK_DGRAM, SOCK_STREAM); mode names the mode in
+ * an error message. Returns 0, or -1 after printing why. */
+int sl_blast_target_resolve(const char *target, int socktype,
+			    const char *mode, struct sockaddr_storage *addr,
+			    socklen_t *addr_len);
+
+/* Sleeps ns nanoseconds (CLOCK_MONOTONIC); a signal may end it early. */
+void sl_blast_sleep_ns(uint64_t ns);
 
 /* Progress line on a terminal. The state is owned by the caller and
  * starts zeroed; only one thread may use one. */
@@ -112,13 +160,15 @@ struct sl_blast_progress {
 };
 
 /* Starts the progress line of a run beginning at start_ns (monotonic). It
- * shows only when stdout is a terminal. */
+ * shows only when stderr is a terminal, so stdout keeps nothing but the
+ * summary. */
 void sl_blast_progress_start(struct sl_blast_progress *p, uint64_t start_ns);
 
-/* Redraws the line with the totals so far if half a second has passed
- * since the last drawing; cheap to call more often. */
+/* Redraws the line with the totals so far in r (sent, bytes, errors, and
+ * acked and latency when r->acks) if a second has passed since the last
+ * drawing; cheap to call more often. */
 void sl_blast_progress_update(struct sl_blast_progress *p, const char *mode,
-			      uint64_t sent, uint64_t bytes, uint64_t errors);
+			      const struct sl_blast_result *r);
 
 /* Erases the line, so the summary starts on a clean line. */
 void sl_blast_progress_end(struct sl_blast_progress *p);

@@ -9,7 +9,6 @@
  * worth of messages per call, so the offered load is steady at the
  * millisecond scale instead of arriving in bursts. */
 #include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -70,54 +69,11 @@ struct udp_run {
 	struct udp_thread *threads;
 };
 
-/* Splits "HOST:PORT" or "[HOST]:PORT" into host and port. Returns 0, or
- * -1 when it is neither. */
-static int
-split_target(const char *target, char *host, size_t hostlen, char *port,
-	     size_t portlen)
-{
-	const char *colon, *h = target;
-	size_t n;
-	char *end;
-	unsigned long p;
-
-	if (target[0] == '[') {
-		const char *close = strchr(target, ']');
-
-		if (close == NULL || close[1] != ':')
-			return -1;
-		h = target + 1;
-		n = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strrchr(target, ':');
-		if (colon == NULL || memchr(target, ':', (size_t)(colon - target)))
-			return -1;
-		n = (size_t)(colon - target);
-	}
-	if (n == 0 || n >= hostlen || strlen(colon + 1) >= portlen)
-		return -1;
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
-	    p == 0 || p > 65535)
-		return -1;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	strcpy(port, colon + 1);
-	return 0;
-}
-
 static int
 udp_check(const struct sl_blast_opts *o)
 {
-	char host[256], port[8];
-
-	if (split_target(o->target, host, sizeof(host), port, sizeof(port)) != 0) {
-		fprintf(stderr, "sluice-blast: bad --target \"%s\": want "
-			"HOST:PORT or [IPV6]:PORT\n", o->target);
+	if (sl_blast_target_check(o->target) != 0)
 		return -1;
-	}
 	if (o->threads > o->hosts) {
 		fprintf(stderr, "sluice-blast: --threads %u exceeds --hosts %u: "
 			"each host is sent by one thread\n", o->threads, o->hosts);
@@ -132,45 +88,9 @@ udp_check(const struct sl_blast_opts *o)
 }
 
 static int
-resolve(struct udp_run *r)
-{
-	struct addrinfo hints, *ai;
-	char host[256], port[8];
-	int rc;
-
-	split_target(r->o->target, host, sizeof(host), port, sizeof(port));
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(host, port, &hints, &ai);
-	if (rc != 0) {
-		fprintf(stderr, "sluice-blast: udp %s: %s\n", r->o->target,
-			gai_strerror(rc));
-		return -1;
-	}
-	memcpy(&r->addr, ai->ai_addr, ai->ai_addrlen);
-	r->addr_len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
-static int
 run_stopping(struct udp_run *r)
 {
 	return sl_blast_stopping() || __atomic_load_n(&r->abort, __ATOMIC_RELAXED);
-}
-
-static void
-sleep_ns(uint64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(ns / 1000000000u),
-		.tv_nsec = (long)(ns % 1000000000u),
-	};
-
-	/* An early wake-up (signal) only means one more look at the clock. */
-	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
 /* Formats n messages and sends them. Transient failures (ENOBUFS, EAGAIN)
@@ -255,8 +175,8 @@ udp_thread_main(void *arg)
 				tokens = (double)depth;
 			last = now;
 			if (tokens < want) {
-				sleep_ns((uint64_t)(((double)want - tokens) * 1e9 /
-						    (double)t->rate) + 1);
+				sl_blast_sleep_ns((uint64_t)(((double)want - tokens) *
+							     1e9 / (double)t->rate) + 1);
 				continue;
 			}
 			tokens -= want;
@@ -371,7 +291,8 @@ udp_run(const struct sl_blast_opts *o, struct sl_blast_result *res)
 	unsigned i, started = 0;
 	int rc = -1;
 
-	if (resolve(&r) != 0)
+	if (sl_blast_target_resolve(o->target, SOCK_DGRAM, "udp", &r.addr,
+				    &r.addr_len) != 0)
 		return -1;
 	r.threads = aligned_alloc(_Alignof(struct udp_thread),
 				  sizeof(*r.threads) * r.n_threads);
@@ -401,8 +322,7 @@ udp_run(const struct sl_blast_opts *o, struct sl_blast_result *res)
 		}
 	}
 	while (collect(&r, res) < started) {
-		sl_blast_progress_update(&prog, "udp", res->sent, res->bytes,
-					 res->errors);
+		sl_blast_progress_update(&prog, "udp", res);
 		nanosleep(&tick, NULL);
 	}
 	for (i = 0; i < started; i++)

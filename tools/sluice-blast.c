@@ -1,11 +1,13 @@
 /* sluice-blast: the load generator of the sluice test rig. It sends real
  * log lines as syslog from many simulated hosts, each message tagged with
- * its host's sequence number and its send time, over kernel UDP sockets or
- * into a packet capture for the DPDK path (net_pcap). Every mode ends with
- * one machine-readable summary line on stdout:
+ * its host's sequence number and its send time, over kernel UDP sockets,
+ * TCP connections or RELP sessions, into a packet capture for net_pcap or
+ * over net_memif for the DPDK path. Every mode ends with one
+ * machine-readable summary line on stdout:
  *   sluice-blast: mode=udp sent=N bytes=B seconds=S rate=R errors=E
- * This file parses the command line for all modes, loads the corpus and
- * reports; the modes themselves are in sl_blast_<mode>.c. */
+ * (relp adds acked=, nacked=, broken=, acked_rate=, p50_us=, p99_us=,
+ * p999_us=). This file parses the command line for all modes, loads the
+ * corpus and reports; the modes themselves are in sl_blast_<mode>.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -20,12 +22,15 @@
 #include "sl_args.h"
 #include "sl_blast.h"
 
-#define BLAST_PROGRESS_NS 500000000ull
+#define BLAST_PROGRESS_NS 1000000000ull
 #define BLAST_MAX_DURATION_S 31536000.0
 
 static const struct sl_blast_mode *const blast_modes[] = {
 	&sl_blast_mode_udp,
+	&sl_blast_mode_tcp,
+	&sl_blast_mode_relp,
 	&sl_blast_mode_pcap,
+	&sl_blast_mode_memif,
 };
 
 static int blast_stop;
@@ -65,17 +70,29 @@ sl_blast_wall_ns(void)
 }
 
 void
+sl_blast_sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(ns / 1000000000u),
+		.tv_nsec = (long)(ns % 1000000000u),
+	};
+
+	/* An early wake-up (signal) only means one more look at the clock. */
+	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+void
 sl_blast_progress_start(struct sl_blast_progress *p, uint64_t start_ns)
 {
 	memset(p, 0, sizeof(*p));
 	p->start_ns = start_ns;
 	p->last_ns = start_ns;
-	p->tty = isatty(STDOUT_FILENO);
+	p->tty = isatty(STDERR_FILENO);
 }
 
 void
 sl_blast_progress_update(struct sl_blast_progress *p, const char *mode,
-			 uint64_t sent, uint64_t bytes, uint64_t errors)
+			 const struct sl_blast_result *r)
 {
 	uint64_t now;
 	double dt, total;
@@ -87,15 +104,21 @@ sl_blast_progress_update(struct sl_blast_progress *p, const char *mode,
 		return;
 	dt = (double)(now - p->last_ns) / 1e9;
 	total = (double)(now - p->start_ns) / 1e9;
+	fprintf(stderr, "\rsluice-blast %s: %" PRIu64 " sent, %.0f msg/s now, "
+		"%.0f msg/s avg, %.1f MB, %" PRIu64 " errors",
+		mode, r->sent, (double)(r->sent - p->last_sent) / dt,
+		total > 0 ? (double)r->sent / total : 0.0,
+		(double)r->bytes / 1e6, r->errors);
+	if (r->acks)
+		fprintf(stderr, ", %" PRIu64 " acked, p50 %" PRIu64 " us, "
+			"p99 %" PRIu64 " us", r->acked,
+			sl_hist_quantile(&r->lat, 0.5),
+			sl_hist_quantile(&r->lat, 0.99));
 	/* \033[K clears what a longer previous line left behind. */
-	printf("\rsluice-blast %s: %" PRIu64 " sent, %.0f msg/s now, "
-	       "%.0f msg/s avg, %.1f MB, %" PRIu64 " errors\033[K",
-	       mode, sent, (double)(sent - p->last_sent) / dt,
-	       total > 0 ? (double)sent / total : 0.0, (double)bytes / 1e6,
-	       errors);
-	fflush(stdout);
+	fputs("\033[K", stderr);
+	fflush(stderr);
 	p->last_ns = now;
-	p->last_sent = sent;
+	p->last_sent = r->sent;
 	p->shown = 1;
 }
 
@@ -104,8 +127,8 @@ sl_blast_progress_end(struct sl_blast_progress *p)
 {
 	if (!p->shown)
 		return;
-	fputs("\r\033[K", stdout);
-	fflush(stdout);
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
 	p->shown = 0;
 }
 
@@ -131,10 +154,25 @@ usage(FILE *f, int full)
 		"\n"
 		"  udp MODE: kernel UDP sockets, sendmmsg, T threads, "
 		"optionally paced\n"
+		"  tcp MODE: C connections, LF or octet-counted framing, T "
+		"threads\n"
+		"  relp MODE: C RELP sessions, W unanswered commands each, "
+		"latency to \"rsp 200\"\n"
 		"  pcap MODE: a capture of Ethernet/IPv4/UDP frames for "
 		"net_pcap replay\n"
+		"  memif MODE: the same frames sent over DPDK net_memif\n"
 		"\n"
-		"  --target HOST:PORT  where udp sends ([v6]:PORT for IPv6)\n"
+		"  --target HOST:PORT  where udp, tcp, relp send ([v6]:PORT "
+		"for IPv6)\n"
+		"  --connections C     tcp, relp: connections, hosts spread "
+		"over them (default 1)\n"
+		"  --framing F         tcp: lf or octet (default lf)\n"
+		"  --window W          relp: unanswered commands per session, "
+		"1..%u (default 128)\n"
+		"  --socket PATH       memif: control socket (default "
+		"/run/sluice/memif.sock)\n"
+		"  --role R            memif: client or server (default "
+		"client)\n"
 		"  --out FILE          pcap file to write\n"
 		"  --dst IP:PORT       destination of the frames "
 		"(default 198.18.0.1:514)\n"
@@ -151,13 +189,14 @@ usage(FILE *f, int full)
 		"  --rate R            messages/s in all, steadily paced "
 		"(default: flat out)\n"
 		"  --threads T         sending threads, each with its own "
-		"socket (default 1)\n"
+		"sockets (default 1)\n"
 		"  --sites S           sites the hosts are spread over "
 		"(default 1)\n"
 		"  --hosts H           simulated hosts (default 16)\n"
 		"  --format F          3164 or 5424 (default 5424)\n"
-		"  --batch B           messages per sendmmsg call, 1..%d "
-		"(default 64)\n"
+		"  --batch B           messages per sendmmsg call, write or "
+		"tx burst, 1..%d\n"
+		"                      (default 64)\n"
 		"  --duration S        stop after S seconds (decimals "
 		"allowed)\n"
 		"  --mtu M             IPv4 MTU; longer datagrams are "
@@ -167,9 +206,12 @@ usage(FILE *f, int full)
 		"Prints one summary line on stdout at the end:\n"
 		"  sluice-blast: mode=M sent=N bytes=B seconds=S rate=R "
 		"errors=E\n"
+		"relp adds acked=A nacked=N broken=B acked_rate=R p50_us=U "
+		"p99_us=U p999_us=U.\n"
 		"Exit status: 0 done (also after SIGINT/SIGTERM), 1 a fatal "
-		"error, 2 bad usage.\n",
-		SL_BLAST_MAX_BATCH);
+		"error (relp: a\n"
+		"session broke with messages unanswered), 2 bad usage.\n",
+		SL_BLAST_MAX_WINDOW, SL_BLAST_MAX_BATCH);
 }
 
 /* Parses --duration into nanoseconds (at least 1). */
@@ -213,6 +255,11 @@ static const struct option blast_options[] = {
 	{ "batch", required_argument, NULL, 'b' },
 	{ "duration", required_argument, NULL, 'D' },
 	{ "mtu", required_argument, NULL, 'M' },
+	{ "connections", required_argument, NULL, 'c' },
+	{ "framing", required_argument, NULL, 'L' },
+	{ "window", required_argument, NULL, 'w' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "role", required_argument, NULL, 'R' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -237,6 +284,11 @@ option_bit(int code)
 	case 'b': return SL_BLAST_OPT_BATCH;
 	case 'D': return SL_BLAST_OPT_DURATION;
 	case 'M': return SL_BLAST_OPT_MTU;
+	case 'c': return SL_BLAST_OPT_CONNECTIONS;
+	case 'L': return SL_BLAST_OPT_FRAMING;
+	case 'w': return SL_BLAST_OPT_WINDOW;
+	case 's': return SL_BLAST_OPT_SOCKET;
+	case 'R': return SL_BLAST_OPT_ROLE;
 	default: return 0;
 	}
 }
@@ -273,6 +325,30 @@ parse_value(int code, const char *arg, struct sl_blast_opts *o)
 	case 'b': bad = parse_unsigned(arg, 1, SL_BLAST_MAX_BATCH, &o->batch); break;
 	case 'D': bad = parse_duration(arg, &o->duration_ns); break;
 	case 'M': bad = parse_unsigned(arg, 68, 9216, &o->mtu); break;
+	case 'c':
+		bad = parse_unsigned(arg, 1, SL_BLAST_MAX_CONNECTIONS,
+				     &o->connections);
+		break;
+	case 'w':
+		bad = parse_unsigned(arg, 1, SL_BLAST_MAX_WINDOW, &o->window);
+		break;
+	case 's': o->socket = arg; break;
+	case 'L':
+		if (strcmp(arg, "lf") == 0)
+			o->framing = SL_BLAST_FRAMING_LF;
+		else if (strcmp(arg, "octet") == 0)
+			o->framing = SL_BLAST_FRAMING_OCTET;
+		else
+			bad = -1;
+		break;
+	case 'R':
+		if (strcmp(arg, "client") == 0)
+			o->memif_server = 0;
+		else if (strcmp(arg, "server") == 0)
+			o->memif_server = 1;
+		else
+			bad = -1;
+		break;
 	case 'F':
 		if (strcmp(arg, "3164") == 0)
 			o->format = SL_BLAST_RFC3164;
@@ -310,6 +386,10 @@ parse_args(int argc, char **argv, const struct sl_blast_mode **mode,
 	o->hosts = 16;
 	o->batch = 64;
 	o->mtu = 1500;
+	o->connections = 1;
+	o->window = 128;
+	o->socket = "/run/sluice/memif.sock";
+	o->framing = SL_BLAST_FRAMING_LF;
 	o->format = SL_BLAST_RFC5424;
 	*corpus_dir = NULL;
 	*corpus_file = NULL;
@@ -393,6 +473,14 @@ print_summary(const struct sl_blast_mode *mode, const struct sl_blast_result *r)
 	       r->seconds > 0 ? (double)r->sent / r->seconds : 0.0, r->errors);
 	if (r->frames != 0)
 		printf(" frames=%" PRIu64, r->frames);
+	if (r->acks)
+		printf(" acked=%" PRIu64 " nacked=%" PRIu64 " broken=%" PRIu64
+		       " acked_rate=%.0f p50_us=%" PRIu64 " p99_us=%" PRIu64
+		       " p999_us=%" PRIu64, r->acked, r->nacked, r->broken,
+		       r->seconds > 0 ? (double)r->acked / r->seconds : 0.0,
+		       sl_hist_quantile(&r->lat, 0.5),
+		       sl_hist_quantile(&r->lat, 0.99),
+		       sl_hist_quantile(&r->lat, 0.999));
 	putchar('\n');
 	fflush(stdout);
 }

@@ -3,7 +3,9 @@
 # other and against a real client (kcat): bootstrap file life cycle,
 # byte-exact raw output, JSON output, keys and headers, --count/--timeout
 # exit codes, a topic that does not exist yet, a million messages, and a
-# clean SIGTERM.
+# clean SIGTERM. Then sluice-blast's stream and DPDK modes into sluiced:
+# tcp (octet-counted) and relp into the socket inputs, memif into a
+# net_memif port, each message found in Kafka exactly once.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -310,5 +312,72 @@ broker_pid=
 [ ! -s "$tmp/ctl.err" ] || fail "controlled devbroker wrote to stderr"
 rm -f "$tmp/down.log" "$tmp/retry.log" "$tmp/kcat.err" "$tmp/cat.err"
 ok "controlled devbroker stops on SIGTERM, FIFO removed"
+
+# --- sluice-blast tcp, relp and memif into sluiced ------------------------
+# In a subshell with lib.sh's helpers and clean-up; a failure there ends
+# this script too (errexit).
+(
+set -- "$build"
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+blast=$SL_BUILD/tools/sluice-blast
+n=20000
+tcp_port=$(sl_free_port tcp)
+relp_port=$(sl_free_port tcp)
+sl_devbroker --topic logs:4 --topic memif:2
+sl_sluiced "$SL_SRC/deploy/examples/loopback.conf" \
+	--set "input.udp.listen=127.0.0.1:$(sl_free_port udp)" \
+	--set "input.tcp.listen=127.0.0.1:$tcp_port" \
+	--set "input.relp.listen=127.0.0.1:$relp_port" \
+	--set "kafka.brokers=$SL_BROKERS"
+# 3164 over tcp, 5424 over relp: the verifier tells the two apart.
+"$blast" tcp --target "127.0.0.1:$tcp_port" --connections 4 --threads 2 \
+	--framing octet --format 3164 --hosts 40 --count "$n" \
+	--corpus "$SL_CORPUS" >"$SL_WORK/tcp.sum" 2>"$SL_WORK/tcp.log" ||
+	sl_fail "sluice-blast tcp exited $?"
+grep -q "^sluice-blast: mode=tcp sent=$n .* errors=0\$" "$SL_WORK/tcp.sum" ||
+	sl_fail "tcp summary: $(cat "$SL_WORK/tcp.sum")"
+"$blast" relp --target "127.0.0.1:$relp_port" --connections 2 --window 128 \
+	--hosts 20 --count "$n" --corpus "$SL_CORPUS" \
+	>"$SL_WORK/relp.sum" 2>"$SL_WORK/relp.log" ||
+	sl_fail "sluice-blast relp exited $?"
+grep -Eq "^sluice-blast: mode=relp sent=$n .* acked=$n nacked=0 broken=0 acked_rate=[0-9]+ p50_us=[0-9]+ p99_us=[0-9]+ p999_us=[0-9]+\$" \
+	"$SL_WORK/relp.sum" || sl_fail "relp summary: $(cat "$SL_WORK/relp.sum")"
+sl_cat logs $((2 * n)) "$SL_WORK/logs.txt"
+sl_sluiced_stop
+sl_expect_stat relp_acked "$n"
+"$SL_PY" - "$SL_WORK/logs.txt" "$n" <<'PY' || sl_fail "tcp/relp messages lost or repeated"
+import re, sys
+seqs = {}
+pat = re.compile(r'^<134>(1 )?.*? (site\d+-host\d+) blast(?: - - \[sl@32473 seq="|: sl seq=)(\d+)')
+for line in open(sys.argv[1]):
+    m = pat.match(line)
+    assert m, line
+    seqs.setdefault((m.group(1), m.group(2)), []).append(int(m.group(3)))
+assert len(seqs) == 60, len(seqs)
+assert sum(map(len, seqs.values())) == 2 * int(sys.argv[2])
+for k, v in seqs.items():
+    assert sorted(v) == list(range(1, len(v) + 1)), k
+PY
+sl_log "tcp and relp: $n messages each, every host's sequence complete"
+
+# memif: sluiced is the server of a socket in the work directory, blast
+# the client; paced, so the example's ring_full = drop drops nothing.
+sl_sluiced "$SL_SRC/deploy/examples/memif.conf" \
+	--set "port.memif0.devargs=net_memif0,role=server,socket=$SL_WORK/memif.sock" \
+	--set "kafka.brokers=$SL_BROKERS" --set routing.default_topic=memif
+m=5000
+timeout 60 "$blast" memif --socket "$SL_WORK/memif.sock" --count "$m" \
+	--rate 20000 --corpus "$SL_CORPUS" >"$SL_WORK/memif.sum" \
+	2>"$SL_WORK/memif.log" || sl_fail "sluice-blast memif exited $?"
+grep -Eq "^sluice-blast: mode=memif sent=$m .* frames=[0-9]+\$" "$SL_WORK/memif.sum" ||
+	sl_fail "memif summary: $(cat "$SL_WORK/memif.sum")"
+sl_cat memif "$m" "$SL_WORK/memif.txt"
+[ "$(grep -c 'seq="' "$SL_WORK/memif.txt")" -eq "$m" ] ||
+	sl_fail "memif: not $m messages in Kafka"
+sl_sluiced_stop
+sl_expect_stat dropped 0
+)
+ok "sluice-blast tcp, relp (acked == sent) and memif into sluiced"
 
 echo "test_tools: $passed passed, 0 failed"
