@@ -311,11 +311,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sluiced --config FILE [--set section.key=value]... [--check-config]\n"
+		"usage: sluiced --config FILE [--set section.key=value]... [--check-config [--probe]]\n"
 		"\n"
 		"  -c, --config FILE     configuration file (docs/configuration.md)\n"
 		"  -s, --set S.K=V       override one key; repeatable, applied after the file\n"
 		"      --check-config    validate the configuration and exit\n"
+		"      --probe           with --check-config: also probe the DPDK ports\n"
+		"                        (queues, descriptors, RSS) with EAL\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n"
 		"\n"
@@ -356,6 +358,7 @@ load_config(struct sl_config *c, int argc, char **argv, int *check_only)
 		{ "config", required_argument, NULL, 'c' },
 		{ "set", required_argument, NULL, 's' },
 		{ "check-config", no_argument, NULL, 'k' },
+		{ "probe", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -376,7 +379,10 @@ load_config(struct sl_config *c, int argc, char **argv, int *check_only)
 			cmdline.sets[cmdline.n_sets++] = optarg;
 			break;
 		case 'k':
-			*check_only = 1;
+			*check_only |= 1;
+			break;
+		case 'p':
+			*check_only |= 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -874,6 +880,56 @@ log_stream_listeners(const struct sl_config *c)
 		       in[i].st->framing == SL_FRAMING_OCTET ? ", framing octet" :
 		       ", framing auto");
 	}
+}
+
+/* --check-config --probe: starts EAL without hugepages on a file prefix
+ * of its own, probes the configured DPDK ports and checks what the
+ * configuration asks of them (queues for every receive lcore,
+ * descriptors, RSS). Devices in use by a running sluiced cannot be
+ * probed: run it before starting. Returns 0, or 2 after printing why. */
+static int
+probe_ports(const struct sl_config *c)
+{
+	static char prefix[64];
+	char *argv[EAL_ARGV_MAX], err[512];
+	int argc = 0, rc = 0;
+	unsigned i;
+
+	if (c->driver != SL_DRIVER_DPDK) {
+		printf("sluiced: no DPDK ports to probe (socket driver)\n");
+		return 0;
+	}
+	snprintf(prefix, sizeof(prefix), "--file-prefix=sluice_probe_%d",
+		 (int)getpid());
+	argv[argc++] = (char *)(uintptr_t)"sluiced";
+	argv[argc++] = (char *)(uintptr_t)"-l";
+	argv[argc++] = (char *)(uintptr_t)"0";
+	argv[argc++] = (char *)(uintptr_t)"--no-huge";
+	argv[argc++] = (char *)(uintptr_t)"-m";
+	argv[argc++] = (char *)(uintptr_t)"256";
+	argv[argc++] = (char *)(uintptr_t)"--no-shconf";
+	argv[argc++] = (char *)(uintptr_t)"--log-level=lib.*:error";
+	argv[argc++] = prefix;
+	if (sl_ethdev_eal_args(c, argv, &argc, EAL_ARGV_MAX - 1) != 0) {
+		fprintf(stderr, "sluiced: too many ports to probe\n");
+		return 2;
+	}
+	argv[argc] = NULL;
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "sluiced: probe: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		return 2;
+	}
+	for (i = 0; i < c->n_ports; i++) {
+		if (sl_ethdev_check(c, i, c->rx_lcores, err, sizeof(err)) != 0) {
+			fprintf(stderr, "sluiced: %s: %s\n", c->path, err);
+			rc = 2;
+		} else {
+			printf("sluiced: %s\n", err);
+		}
+	}
+	rte_eal_cleanup();
+	return rc;
 }
 
 /* Everything the daemon builds, so one function can tear it down. */
@@ -1738,8 +1794,16 @@ main(int argc, char **argv)
 	d.n_streams = sl_config_stream_lcores(&d.cfg);
 	n_lcores = 1 + d.n_rx + (d.cfg.mode == SL_MODE_PIPELINE ? d.n_workers : 0) +
 		   d.n_streams;
-	if (check_only)
-		return check_config(&d.cfg, d.n_streams, n_lcores);
+	if (check_only == 2) {
+		fprintf(stderr, "sluiced: --probe goes with --check-config\n");
+		return 2;
+	}
+	if (check_only) {
+		rc = check_config(&d.cfg, d.n_streams, n_lcores);
+		if (rc == 0 && (check_only & 2))
+			rc = probe_ports(&d.cfg);
+		return rc;
+	}
 	if (check_hugepages(&d.cfg, d.n_streams) != 0)
 		return 2;
 	if (d.n_streams > 0)

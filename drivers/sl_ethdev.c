@@ -155,6 +155,59 @@ sl_ethdev_start(const struct sl_config *c, unsigned i, unsigned n_queues,
 }
 
 int
+sl_ethdev_check(const struct sl_config *c, unsigned i, unsigned n_queues,
+		char *msg, size_t len)
+{
+	const struct sl_config_port *p = &c->ports[i];
+	struct rte_eth_dev_info info;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t port_id;
+	int rc;
+
+	device_name(p->devargs, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, &port_id) != 0) {
+		snprintf(msg, len, "[port.%s]: no device %s (devargs %s): EAL could not probe it (its lines above say why; a PCI device must be bound to vfio-pci)",
+			 p->name, name, p->devargs);
+		return -1;
+	}
+	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc != 0) {
+		snprintf(msg, len, "[port.%s]: device info: %s", p->name,
+			 rte_strerror(-rc));
+		return -1;
+	}
+	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues) {
+		snprintf(msg, len, "[port.%s]: %u receive lcores need %u queues, %s has %u rx / %u tx ([dataplane] rx_lcores)",
+			 p->name, n_queues, n_queues, info.driver_name,
+			 info.max_rx_queues, info.max_tx_queues);
+		return -1;
+	}
+	if ((info.rx_desc_lim.nb_max != 0 && p->rx_desc > info.rx_desc_lim.nb_max) ||
+	    p->rx_desc < info.rx_desc_lim.nb_min) {
+		snprintf(msg, len, "[port.%s] rx_desc = %u: %s takes %u..%u",
+			 p->name, p->rx_desc, info.driver_name,
+			 info.rx_desc_lim.nb_min, info.rx_desc_lim.nb_max);
+		return -1;
+	}
+	if ((info.tx_desc_lim.nb_max != 0 && p->tx_desc > info.tx_desc_lim.nb_max) ||
+	    p->tx_desc < info.tx_desc_lim.nb_min) {
+		snprintf(msg, len, "[port.%s] tx_desc = %u: %s takes %u..%u",
+			 p->name, p->tx_desc, info.driver_name,
+			 info.tx_desc_lim.nb_min, info.tx_desc_lim.nb_max);
+		return -1;
+	}
+	if (n_queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) == 0) {
+		snprintf(msg, len, "[port.%s]: %s cannot spread by IP address (no RSS): use rx_lcores = 1 or pipeline mode with one receive lcore",
+			 p->name, info.driver_name);
+		return -1;
+	}
+	snprintf(msg, len, "[port.%s]: %s (%s) port %u: up to %u rx / %u tx queues, %u needed; descriptors %u/%u fit",
+		 p->name, name, info.driver_name, port_id, info.max_rx_queues,
+		 info.max_tx_queues, n_queues, p->rx_desc, p->tx_desc);
+	return 0;
+}
+
+int
 sl_ethdev_rxq_init(struct sl_ethdev_rxq *rxq, const struct sl_config *c,
 		   unsigned i, uint16_t port_id, uint16_t q, uint16_t exc_port,
 		   int socket, char *err, size_t errlen)

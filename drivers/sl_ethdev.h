@@ -26,6 +26,14 @@ int sl_ethdev_start(const struct sl_config *c, unsigned i, unsigned n_queues,
 		    struct rte_mempool *mp, uint16_t *port_id, char *err,
 		    size_t errlen);
 
+/* Checks port index i of c, probed by EAL but not started, against what
+ * sluiced would ask of it: n_queues rx and tx queues, rx_desc and
+ * tx_desc within the device's limits, RSS on IP addresses when
+ * n_queues > 1. Returns 0 with a one-line summary in msg, or -1 with the
+ * reason in msg. */
+int sl_ethdev_check(const struct sl_config *c, unsigned i, unsigned n_queues,
+		    char *msg, size_t len);
+
 /* Prepares rxq for queue q of port port_id (index i of c): packet context
  * with the port's MAC and addresses, the listen match and a reassembly
  * table on socket; exc_port is the port's exception interface when it

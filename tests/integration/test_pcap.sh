@@ -12,6 +12,20 @@ source "$(dirname "$0")/lib.sh" "$@"
 total=$("$SL_PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["messages"]))' "$SL_WORK/expected.json")
 sl_log "capture holds $total good messages"
 
+# --check-config --probe checks the port as sluiced would use it.
+probe=("$SL_BUILD/sluiced" --config "$SL_SRC/deploy/examples/pcap.conf"
+	--check-config --probe --set "port.pcap0.devargs=net_pcap0,rx_pcap=$SL_WORK/in.pcap")
+"${probe[@]}" >"$SL_WORK/probe.log" 2>&1 ||
+	sl_fail "probe refused the port: $(cat "$SL_WORK/probe.log")"
+grep -q '\[port.pcap0\]: net_pcap0 (net_pcap) port 0: up to 1 rx' "$SL_WORK/probe.log" ||
+	sl_fail "probe did not describe the port: $(cat "$SL_WORK/probe.log")"
+if "${probe[@]}" --set dataplane.rx_lcores=2 --set dataplane.workers=2 \
+	>"$SL_WORK/probe2.log" 2>&1; then
+	sl_fail "probe accepted 2 queues on net_pcap"
+fi
+grep -q "2 receive lcores need 2 queues, net_pcap has 1 rx" "$SL_WORK/probe2.log" ||
+	sl_fail "probe's refusal unclear: $(cat "$SL_WORK/probe2.log")"
+
 sl_devbroker --topic logs:8
 sl_sluiced "$SL_SRC/deploy/examples/pcap.conf" \
 	--set "port.pcap0.devargs=net_pcap0,rx_pcap=$SL_WORK/in.pcap,tx_pcap=$SL_WORK/out.pcap" \
