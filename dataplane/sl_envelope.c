@@ -222,7 +222,7 @@ sl_envelope_encoder_free(struct sl_envelope_encoder *enc)
 /* Returns a context for AES-256-GCM encryption (enc 1) or decryption
  * (enc 0) keyed with key (NULL: no key yet), owned by the caller
  * (EVP_CIPHER_CTX_free, which wipes the key schedule), or NULL when
- * OpenSSL fails. The nonce is set per envelope (gcm_init_nonce). */
+ * OpenSSL fails. The nonce is set per envelope (gcm_start). */
 static EVP_CIPHER_CTX *
 gcm_new(const uint8_t *key, int enc)
 {

@@ -14,7 +14,7 @@
  * give it (source 198.18.128.1 + host, as sluice-blast pcap sends from).
  * Then, burst after burst, the messages are replayed into mbufs of a
  * mempool as a receive stage does, and each mbuf goes through the steps
- * sl_worker_handle() takes for an envelope route: sl_syslog_parse,
+ * sl_worker_handle() takes for an envelope route: sl_syslog_parse_min,
  * sl_route_message (a default router, topic "logs", format envelope),
  * sl_source_get, the batcher (sl_batcher_find/open, sl_batch_full_for,
  * sl_batch_add, as batch_message() in dataplane/sl_worker.c), sl_batch_seal
