@@ -1,7 +1,10 @@
 /* sluice-cat: reads one Kafka topic without a consumer group and prints
  * its messages, raw or as JSON lines. Made for tests and for looking at
  * what sluiced delivered: it can stop after a number of messages or a
- * time, and says by its exit status whether the number was reached. */
+ * time, and says by its exit status whether the number was reached.
+ * With --verify it prints nothing of the messages but checks the ones
+ * sluice-blast sent (sl_verify.h) for losses, duplicates, reordering and
+ * latency, and says by its exit status whether all arrived. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +24,7 @@
 #include "sl_envelope.h"
 #include "sl_keys.h"
 #include "sl_syslog.h"
+#include "sl_verify.h"
 
 #define CAT_MAX_PROPS 64
 #define CAT_BATCH 4096
@@ -31,12 +35,18 @@
 /* Pause between two looks for a topic that does not exist yet. */
 #define CAT_TOPIC_RETRY_MS 250
 #define CAT_MAX_TIMEOUT_S 31536000.0
+/* --verify without --timeout: stop after this long without a message. */
+#define CAT_VERIFY_IDLE_MS 10000
+#define CAT_VERIFY_TOP 20
 
 enum cat_format { CAT_RAW, CAT_JSON };
 
 /* Parsed command line. topic and brokers are set once parse_args()
  * returned 0; count 0 means "no count", timeout_ms -1 "no timeout",
- * partition -1 "every partition". Strings point into argv. */
+ * partition -1 "every partition". With verify set, from_beginning is set
+ * too and timeout_ms (never -1 then) is the longest wait without a new
+ * message; the expect fields and top are used only then. Strings point
+ * into argv. */
 struct cat_args {
 	const char *brokers;
 	const char *topic;
@@ -48,6 +58,10 @@ struct cat_args {
 	int keys;
 	int no_decode;          /* print envelopes as stored */
 	const char *key_file;   /* keys of encrypted envelopes, or NULL */
+	int verify;
+	int exactly_once;       /* --verify: a duplicate fails the run too */
+	struct sl_verify_expect expect;
+	uint64_t top;
 	unsigned n_props;
 	char *props[CAT_MAX_PROPS];
 };
@@ -71,6 +85,7 @@ struct cat_run {
 	int64_t deadline_ms;
 	struct sl_envelope_decoder *dec;  /* NULL with --no-decode */
 	uint64_t bad_envelopes;
+	struct sl_verify *ver;            /* set with --verify only */
 };
 
 static volatile sig_atomic_t cat_stop;
@@ -87,6 +102,10 @@ usage(FILE *f)
 		"[--format raw|json] [--keys]\n"
 		"                  [--key-file FILE | --no-decode] "
 		"[-X KEY=VALUE]...\n"
+		"       sluice-cat --verify --brokers B --topic T [--count N] "
+		"[--timeout S]\n"
+		"                  [--expect N | --expect-total N] "
+		"[--exactly-once] [--top N] ...\n"
 		"\n"
 		"Prints the messages of topic T, one per line, in partition "
 		"order. Sluice\n"
@@ -118,10 +137,28 @@ usage(FILE *f)
 		"them\n"
 		"  -X KEY=VALUE       librdkafka consumer property "
 		"(repeatable)\n"
+		"  --verify           check sluice-blast's messages instead of "
+		"printing them:\n"
+		"                     per host received, lost, duplicated, "
+		"reordered and\n"
+		"                     latency, then one summary line; reads "
+		"from the\n"
+		"                     beginning, --timeout S is the idle time "
+		"(default 10)\n"
+		"  --expect N         --verify: each host sent seq 1..N\n"
+		"  --expect-total N   --verify: all hosts together sent N "
+		"messages\n"
+		"  --exactly-once     --verify: a duplicate fails the check "
+		"too\n"
+		"  --top N            --verify: hosts in the table, most lost "
+		"first (20)\n"
 		"  --help             show this help\n"
 		"\n"
 		"Exit status: 0 done, 1 --count not reached or a Kafka error, "
-		"2 bad usage.\n");
+		"2 bad usage.\n"
+		"With --verify: 0 nothing lost (and, with --exactly-once, "
+		"nothing duplicated),\n"
+		"1 otherwise or on a Kafka error, 2 bad usage.\n");
 }
 
 static int64_t
@@ -169,9 +206,15 @@ parse_args(int argc, char **argv, struct cat_args *a)
 		{ "keys", no_argument, NULL, 'k' },
 		{ "key-file", required_argument, NULL, 'K' },
 		{ "no-decode", no_argument, NULL, 'N' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "expect-total", required_argument, NULL, 'E' },
+		{ "exactly-once", no_argument, NULL, 'O' },
+		{ "top", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int format_given = 0, verify_only = 0;
 	uint64_t v;
 	int c;
 
@@ -179,6 +222,7 @@ parse_args(int argc, char **argv, struct cat_args *a)
 	a->timeout_ms = -1;
 	a->partition = -1;
 	a->format = CAT_RAW;
+	a->top = CAT_VERIFY_TOP;
 
 	while ((c = getopt_long(argc, argv, "b:t:Bc:T:p:F:khX:", opts,
 				NULL)) != -1) {
@@ -224,6 +268,7 @@ parse_args(int argc, char **argv, struct cat_args *a)
 					"want raw or json\n", optarg);
 				return -1;
 			}
+			format_given = 1;
 			break;
 		case 'k':
 			a->keys = 1;
@@ -233,6 +278,36 @@ parse_args(int argc, char **argv, struct cat_args *a)
 			break;
 		case 'N':
 			a->no_decode = 1;
+			break;
+		case 'V':
+			a->verify = 1;
+			break;
+		case 'e':
+		case 'E':
+			if (sl_args_count(optarg, 1, c == 'e' ? SL_VERIFY_SEQ_MAX :
+					  UINT64_MAX, &v) < 0) {
+				fprintf(stderr, "sluice-cat: bad --%s \"%s\"\n",
+					c == 'e' ? "expect" : "expect-total",
+					optarg);
+				return -1;
+			}
+			if (c == 'e')
+				a->expect.expect_host = v;
+			else
+				a->expect.expect_total = v;
+			verify_only = 1;
+			break;
+		case 'O':
+			a->exactly_once = 1;
+			verify_only = 1;
+			break;
+		case 'o':
+			if (sl_args_count(optarg, 0, UINT32_MAX, &a->top) < 0) {
+				fprintf(stderr, "sluice-cat: bad --top \"%s\"\n",
+					optarg);
+				return -1;
+			}
+			verify_only = 1;
 			break;
 		case 'X':
 			if (a->n_props == CAT_MAX_PROPS ||
@@ -270,6 +345,26 @@ parse_args(int argc, char **argv, struct cat_args *a)
 		fprintf(stderr, "sluice-cat: --keys is for --format raw; json "
 			"always has the key\n");
 		return -1;
+	}
+	if (verify_only && !a->verify) {
+		fprintf(stderr, "sluice-cat: --expect, --expect-total, "
+			"--exactly-once and --top go with --verify\n");
+		return -1;
+	}
+	if (a->verify && (a->keys || format_given)) {
+		fprintf(stderr, "sluice-cat: --verify prints no messages: "
+			"--format and --keys do not apply\n");
+		return -1;
+	}
+	if (a->expect.expect_host > 0 && a->expect.expect_total > 0) {
+		fprintf(stderr, "sluice-cat: --expect and --expect-total: "
+			"choose one\n");
+		return -1;
+	}
+	if (a->verify) {
+		a->from_beginning = 1;
+		if (a->timeout_ms < 0)
+			a->timeout_ms = CAT_VERIFY_IDLE_MS;
 	}
 	return 0;
 }
@@ -478,12 +573,42 @@ print_envelope_msg(FILE *f, const struct cat_args *a,
 	fputs_unlocked("}\n", f);
 }
 
-/* Prints the messages of envelope m, at most limit of them. Returns how
- * many, or -1 when the envelope cannot be opened (said on stderr). */
+/* Returns the record time stamp of m in ms since the epoch, or -1 when
+ * the broker gave none. */
 static int64_t
-print_envelope(FILE *f, const struct cat_args *a, struct cat_run *r,
-	       const rd_kafka_message_t *m, uint64_t limit)
+record_ms(const rd_kafka_message_t *m)
 {
+	rd_kafka_timestamp_type_t tstype;
+	int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+
+	return tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || ts < 0 ? -1 : ts;
+}
+
+/* Hands the value of m (a plain message) to the verifier. Returns 0, or
+ * -1 when out of memory (said on stderr). */
+static int
+verify_record(struct cat_run *r, const rd_kafka_message_t *m)
+{
+	static const uint8_t none[1];
+	const uint8_t *data = m->payload != NULL ? m->payload : none;
+
+	if (sl_verify_add(r->ver, data, m->payload != NULL ? m->len : 0,
+			  record_ms(m)) < 0) {
+		fprintf(stderr, "sluice-cat: verify: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Prints the messages of envelope m, at most limit of them, or with
+ * --verify hands them to the verifier, each with the record's time
+ * stamp. Returns how many, or -1 when the envelope cannot be opened or
+ * the verifier ran out of memory (said on stderr). */
+static int64_t
+read_envelope(FILE *f, const struct cat_args *a, struct cat_run *r,
+	      const rd_kafka_message_t *m, uint64_t limit)
+{
+	int64_t ts_ms = record_ms(m);
 	struct sl_envelope_header h;
 	struct sl_envelope_msg e;
 	enum sl_envelope_error err;
@@ -499,7 +624,12 @@ print_envelope(FILE *f, const struct cat_args *a, struct cat_run *r,
 		return -1;
 	}
 	while (n < limit && (rc = sl_envelope_next(r->dec, &e)) == 1) {
-		print_envelope_msg(f, a, m, (uint32_t)n, &e);
+		if (r->ver == NULL) {
+			print_envelope_msg(f, a, m, (uint32_t)n, &e);
+		} else if (sl_verify_add(r->ver, e.data, e.len, ts_ms) < 0) {
+			fprintf(stderr, "sluice-cat: verify: out of memory\n");
+			return -1;
+		}
 		n++;
 	}
 	if (n < limit && rc < 0) {
@@ -807,8 +937,37 @@ set_eof(struct cat_run *r, int32_t p, uint8_t v)
 		r->at_eof[p] = v;
 }
 
+/* Prints the message m, or hands it to the verifier, and counts it.
+ * Returns 0, or -1 when the verifier ran out of memory. */
+static int
+take_message(FILE *out, const struct cat_args *a, struct cat_run *r,
+	     const rd_kafka_message_t *m)
+{
+	if (r->dec != NULL && sl_envelope_is_envelope(m->payload, m->len)) {
+		int64_t got = read_envelope(out, a, r, m,
+					    a->count ? a->count - r->printed :
+						       UINT64_MAX);
+
+		if (got > 0)
+			r->printed += (uint64_t)got;
+		return got < 0 && r->ver != NULL ? -1 : 0;
+	}
+	if (r->ver != NULL) {
+		if (verify_record(r, m) < 0)
+			return -1;
+	} else if (a->format == CAT_JSON) {
+		print_json(out, m);
+	} else {
+		print_raw(out, m, a->keys);
+	}
+	r->printed++;
+	return 0;
+}
+
 /* Prints messages until the count, the deadline, a signal or a fatal
- * error. Returns 0, or -1 on a failure already reported. */
+ * error. With --verify the deadline moves on with every message, so it
+ * ends the run after --timeout without one. Returns 0, or -1 on a
+ * failure already reported. */
 static int
 consume(const struct cat_args *a, struct cat_run *r)
 {
@@ -830,6 +989,7 @@ consume(const struct cat_args *a, struct cat_run *r)
 		}
 		for (i = 0; i < n; i++) {
 			rd_kafka_message_t *m = msgs[i];
+			int failed = 0;
 
 			if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 				r->eofs++;
@@ -840,23 +1000,16 @@ consume(const struct cat_args *a, struct cat_run *r)
 					rd_kafka_message_errstr(m));
 			} else if (a->count == 0 || r->printed < a->count) {
 				set_eof(r, m->partition, 0);
-				if (r->dec != NULL &&
-				    sl_envelope_is_envelope(m->payload, m->len)) {
-					int64_t got = print_envelope(out, a, r, m,
-						a->count ? a->count - r->printed :
-							   UINT64_MAX);
-
-					if (got > 0)
-						r->printed += (uint64_t)got;
-				} else {
-					if (a->format == CAT_JSON)
-						print_json(out, m);
-					else
-						print_raw(out, m, a->keys);
-					r->printed++;
-				}
+				failed = take_message(out, a, r, m);
+				if (a->verify)
+					r->deadline_ms = now_ms() + a->timeout_ms;
 			}
 			rd_kafka_message_destroy(m);
+			if (failed < 0) {
+				while (++i < n)
+					rd_kafka_message_destroy(msgs[i]);
+				return -1;
+			}
 		}
 		/* Flushed per batch so a reader following the topic sees
 		 * messages as they come, not when a buffer fills. */
@@ -868,6 +1021,38 @@ consume(const struct cat_args *a, struct cat_run *r)
 		rd_kafka_poll(r->rk, 0);
 	}
 	return cat_fatal ? -1 : 0;
+}
+
+/* Prints the per-host table and the summary line of --verify on stdout.
+ * Returns the exit status: 0 when nothing was lost (nor, with
+ * --exactly-once, duplicated), else 1. */
+static int
+report_verify(const struct cat_args *a, const struct cat_run *r)
+{
+	static struct sl_verify_totals t;
+
+	if (sl_verify_print_hosts(stdout, r->ver, &a->expect,
+				  (size_t)a->top) < 0) {
+		fprintf(stderr, "sluice-cat: verify: out of memory\n");
+		return 1;
+	}
+	sl_verify_totals(r->ver, &a->expect, &t);
+	printf("sluice-cat: verify hosts=%" PRIu64 " received=%" PRIu64
+	       " distinct=%" PRIu64 " lost=%" PRIu64 " duplicated=%" PRIu64
+	       " reordered=%" PRIu64 " foreign=%" PRIu64 " p50_ms=%.3f"
+	       " p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n", t.hosts, t.received,
+	       t.distinct, t.lost, t.duplicated, t.reordered, t.foreign,
+	       (double)sl_hist_quantile(&t.lat, 0.5) / 1000.0,
+	       (double)sl_hist_quantile(&t.lat, 0.99) / 1000.0,
+	       (double)sl_hist_quantile(&t.lat, 0.999) / 1000.0,
+	       (double)t.lat.max / 1000.0);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, "sluice-cat: stdout: %s\n", strerror(errno));
+		return 1;
+	}
+	if (t.lost > 0 || (a->exactly_once && t.duplicated > 0))
+		return 1;
+	return 0;
 }
 
 static void
@@ -884,6 +1069,7 @@ close_run(struct cat_run *r)
 	if (r->rk != NULL)
 		rd_kafka_destroy(r->rk);
 	sl_envelope_decoder_free(r->dec);
+	sl_verify_free(r->ver);
 	free(r->parts);
 	free(r->at_eof);
 }
@@ -931,6 +1117,14 @@ main(int argc, char **argv)
 		}
 	}
 
+	if (args.verify) {
+		run.ver = sl_verify_new();
+		if (run.ver == NULL) {
+			fprintf(stderr, "sluice-cat: out of memory\n");
+			goto out;
+		}
+	}
+
 	run.start_ms = now_ms();
 	run.deadline_ms = args.timeout_ms < 0 ? -1 :
 			  run.start_ms + args.timeout_ms;
@@ -947,6 +1141,10 @@ main(int argc, char **argv)
 			goto out;
 	}
 
+	if (args.verify) {
+		status = report_verify(&args, &run);
+		goto out;
+	}
 	if (args.count > 0 && run.printed < args.count) {
 		for (i = 0, at_end = 0; i < run.n_parts; i++)
 			at_end += run.parts[i] < run.n_eof ?

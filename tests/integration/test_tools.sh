@@ -380,4 +380,88 @@ sl_expect_stat dropped 0
 )
 ok "sluice-blast tcp, relp (acked == sent) and memif into sluiced"
 
+# --- sluice-cat --verify on what sluice-blast sent through sluiced --------
+# udp (5424) and relp (3164) name the same hosts; the verifier keeps the
+# two forms apart. Then a check that must fail: more expected than sent,
+# and a copy of the topic with a known number of messages taken out.
+(
+set -- "$build"
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+blast=$SL_BUILD/tools/sluice-blast
+udp_port=$(sl_free_port udp)
+relp_port=$(sl_free_port tcp)
+sl_devbroker --topic logs:4 --topic gap:16
+sl_sluiced "$SL_SRC/deploy/examples/loopback.conf" \
+	--set "input.udp.listen=127.0.0.1:$udp_port" \
+	--set "input.tcp.listen=127.0.0.1:$(sl_free_port tcp)" \
+	--set "input.relp.listen=127.0.0.1:$relp_port" \
+	--set "kafka.brokers=$SL_BROKERS"
+"$blast" udp --target "127.0.0.1:$udp_port" --count 20000 --hosts 8 \
+	--sites 2 --rate 20000 --corpus "$SL_CORPUS" \
+	>"$SL_WORK/udp.sum" 2>"$SL_WORK/udp.log" ||
+	sl_fail "sluice-blast udp exited $?"
+"$blast" relp --target "127.0.0.1:$relp_port" --format 3164 --hosts 4 \
+	--count 20000 --corpus "$SL_CORPUS" \
+	>"$SL_WORK/relp.sum" 2>"$SL_WORK/relp.log" ||
+	sl_fail "sluice-blast relp exited $?"
+verify() {
+	rc=0
+	"$SL_BUILD/tools/sluice-cat" --verify --brokers "$SL_BROKERS" "$@" \
+		>"$SL_WORK/verify.out" 2>"$SL_WORK/verify.log" || rc=$?
+}
+summary() { tail -n 1 "$SL_WORK/verify.out"; }
+verify --topic logs --count 40000 --timeout 20 --expect-total 40000 \
+	--exactly-once
+[ "$rc" -eq 0 ] || sl_fail "verify exited $rc: $(cat "$SL_WORK/verify.out")"
+summary | grep -Eq '^sluice-cat: verify hosts=12 received=40000 distinct=40000 lost=0 duplicated=0 reordered=0 foreign=0 p50_ms=[0-9.]+ p99_ms=[0-9.]+ p999_ms=[0-9.]+ max_ms=[0-9.]+$' ||
+	sl_fail "verify summary: $(summary)"
+[ "$(grep -Ec '^site[01]-host[0-3] +5424 +2500 +2500 +0 +0 +0 ' "$SL_WORK/verify.out")" -eq 8 ] ||
+	sl_fail "udp hosts not 8 x 2500: $(cat "$SL_WORK/verify.out")"
+[ "$(grep -Ec '^site0-host[0-3] +3164 +5000 +5000 +0 +0 +0 ' "$SL_WORK/verify.out")" -eq 4 ] ||
+	sl_fail "relp hosts not 4 x 5000: $(cat "$SL_WORK/verify.out")"
+sl_log "verify: $(summary)"
+
+# More expected than sent: the missing ones count as lost, exit 1.
+verify --topic logs --timeout 3 --expect-total 40500
+[ "$rc" -eq 1 ] || sl_fail "verify of a short topic exited $rc, want 1"
+summary | grep -q ' received=40000 distinct=40000 lost=500 ' ||
+	sl_fail "short topic: $(summary)"
+
+# Real gaps, in a copy of the topic: the udp messages of site1-host2 with seq 101..130 left out,
+# seq 7 of site0-host0 moved after its seq 9 (reordered) and its seq 20
+# repeated (duplicated, which --exactly-once would fail on). Keyed by
+# host so that each host's messages stay in order in one partition, and
+# spread so that no partition outgrows the devbroker's retention.
+"$SL_BUILD/tools/sluice-cat" --brokers "$SL_BROKERS" --topic logs \
+	--from-beginning --count 40000 --timeout 20 >"$SL_WORK/logs.txt" ||
+	sl_fail "sluice-cat could not read topic logs back"
+awk '/ site1-host2 blast - - \[sl@32473 seq="(10[1-9]|11[0-9]|12[0-9]|130)"/ { next }
+	/ site0-host0 blast - - \[sl@32473 seq="7"/ { moved = $0; next }
+	{ print }
+	/ site0-host0 blast - - \[sl@32473 seq="9"/ { print moved }
+	/ site0-host0 blast - - \[sl@32473 seq="20"/ { print }' \
+	"$SL_WORK/logs.txt" |
+	awk '{ match($0, / site[0-9]+-host[0-9]+ /)
+		form = index($0, "[sl@32473 ") ? "5424" : "3164"
+		print substr($0, RSTART + 1, RLENGTH - 2) "/" form "\t" $0 }' \
+	>"$SL_WORK/gap.txt"
+printf 'x\tnot a blast message\n' >>"$SL_WORK/gap.txt"
+kcat -P -b "$SL_BROKERS" -t gap -K '\t' -l "$SL_WORK/gap.txt" ||
+	sl_fail "kcat could not produce topic gap"
+verify --topic gap --timeout 3
+[ "$rc" -eq 1 ] || sl_fail "verify of topic gap exited $rc, want 1"
+summary | grep -q ' received=39971 distinct=39970 lost=30 duplicated=1 reordered=1 foreign=1 ' ||
+	sl_fail "topic gap: $(summary)"
+head -n 2 "$SL_WORK/verify.out" | tail -n 1 | grep -Eq '^site1-host2 +5424 +2470 +2470 +30 ' ||
+	sl_fail "topic gap: site1-host2 not first: $(cat "$SL_WORK/verify.out")"
+verify --topic gap --timeout 3 --expect 2600 --top 2
+[ "$rc" -eq 1 ] || sl_fail "verify --expect of topic gap exited $rc"
+summary | grep -q ' lost=830 ' || sl_fail "topic gap, --expect 2600: $(summary)"
+grep -q '^(10 more hosts, none losing more)$' "$SL_WORK/verify.out" ||
+	sl_fail "topic gap, --top 2: $(cat "$SL_WORK/verify.out")"
+sl_sluiced_stop
+)
+ok "sluice-cat --verify: udp and relp through sluiced complete, gaps found"
+
 echo "test_tools: $passed passed, 0 failed"
