@@ -8,7 +8,7 @@
  *
  * A full ring is backpressure: the rest of the burst is offered again
  * (each retry counted in errors) until it goes, so no message is lost
- * on this side. Pacing (--rate) is the token bucket of the udp mode. */
+ * on this side. Pacing (--rate) is sl_blast_pace. */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@
 #include <rte_pause.h>
 
 #include "sl_blast.h"
+#include "sl_blast_run.h"
 #include "sl_blast_frame.h"
 
 #define MEMIF_PORT_NAME "net_memif0"
@@ -34,8 +35,6 @@
 #define MEMIF_POOL_CACHE 256u
 #define MEMIF_RING 1024u
 #define MEMIF_LINK_WAIT_NS 30000000000ull
-#define MEMIF_SLICE_PER_S 1000u
-#define MEMIF_DEPTH_PER_S 500u
 #define MEMIF_EAL_ARGS 14
 
 /* State of one memif run. burst[0, n_burst) are frames made but not yet
@@ -231,20 +230,13 @@ send_loop(struct memif_run *r, struct sl_blast_gen *gen, uint8_t *frame,
 	const struct sl_blast_opts *o = r->o;
 	struct sl_blast_result *res = r->res;
 	uint64_t quota = o->count == 0 ? UINT64_MAX : o->count;
-	uint64_t slice = o->batch, depth = 0, now, last, start, deadline = 0;
+	uint64_t now, ns, start, deadline = 0;
 	struct sl_blast_progress prog;
+	struct sl_blast_pace pace;
 	unsigned h = 0, want, i;
-	double tokens = 0.0;
 
-	if (o->rate != 0) {
-		slice = o->rate / MEMIF_SLICE_PER_S;
-		slice = slice < 1 ? 1 : slice > o->batch ? o->batch : slice;
-		depth = o->rate / MEMIF_DEPTH_PER_S;
-		if (depth < 2 * slice)
-			depth = 2 * slice;
-		tokens = (double)slice;
-	}
-	start = last = sl_blast_mono_ns();
+	start = sl_blast_mono_ns();
+	sl_blast_pace_init(&pace, o->rate, o->batch, start);
 	if (o->duration_ns != 0)
 		deadline = start + o->duration_ns;
 	sl_blast_progress_start(&prog, start);
@@ -254,20 +246,14 @@ send_loop(struct memif_run *r, struct sl_blast_gen *gen, uint8_t *frame,
 		now = sl_blast_mono_ns();
 		if (deadline != 0 && now >= deadline)
 			break;
-		want = (unsigned)(left < slice ? left : slice);
-		if (o->rate != 0) {
-			tokens += (double)(now - last) * (double)o->rate / 1e9;
-			if (tokens > (double)depth)
-				tokens = (double)depth;
-			last = now;
-			if (tokens < want) {
-				drain_rx(r);
-				sl_blast_sleep_ns((uint64_t)(((double)want - tokens) *
-							     1e9 / (double)o->rate) + 1);
-				continue;
-			}
-			tokens -= want;
+		want = (unsigned)(left < pace.slice ? left : pace.slice);
+		ns = sl_blast_pace_due(&pace, want, now);
+		if (ns != 0) {
+			drain_rx(r);
+			sl_blast_sleep_ns(ns);
+			continue;
 		}
+		sl_blast_pace_take(&pace, want);
 		t_ns = sl_blast_wall_ns();
 		for (i = 0; i < want && !r->fail; i++) {
 			size_t len = sl_blast_gen_next(gen, h, ++seq[h], t_ns,

@@ -25,10 +25,9 @@
 #include <unistd.h>
 
 #include "sl_blast.h"
+#include "sl_blast_run.h"
 #include "sl_relp.h"
 
-#define RELP_SLICE_PER_S 1000u
-#define RELP_DEPTH_PER_S 500u
 #define RELP_BUF_MIN 65536u
 /* "TXNR syslog DATALEN " before the message, LF after it. */
 #define RELP_FRAME_OVERHEAD (SL_RELP_NUMBER_DIGITS + 8 + \
@@ -516,21 +515,14 @@ send_phase(struct relp_run *r, struct sl_blast_progress *prog)
 {
 	const struct sl_blast_opts *o = r->o;
 	uint64_t quota = o->count == 0 ? UINT64_MAX : o->count;
-	uint64_t slice = o->batch, depth = 0, now, last, deadline = 0;
+	uint64_t now, ns, deadline = 0;
+	struct sl_blast_pace pace;
 	unsigned rr = 0, want;
-	double tokens = 0.0;
 
-	if (o->rate != 0) {
-		slice = o->rate / RELP_SLICE_PER_S;
-		slice = slice < 1 ? 1 : slice > o->batch ? o->batch : slice;
-		depth = o->rate / RELP_DEPTH_PER_S;
-		if (depth < 2 * slice)
-			depth = 2 * slice;
-		tokens = (double)slice;
-	}
-	last = sl_blast_mono_ns();
+	now = sl_blast_mono_ns();
+	sl_blast_pace_init(&pace, o->rate, o->batch, now);
 	if (o->duration_ns != 0)
-		deadline = last + o->duration_ns;
+		deadline = now + o->duration_ns;
 	while (!sl_blast_stopping() && r->queued < quota &&
 	       count_state(r, RELP_BROKEN) < r->n_conns) {
 		uint64_t left = quota - r->queued;
@@ -540,18 +532,12 @@ send_phase(struct relp_run *r, struct sl_blast_progress *prog)
 		if (deadline != 0 && now >= deadline)
 			break;
 		sl_blast_progress_update(prog, "relp", r->res);
-		want = (unsigned)(left < slice ? left : slice);
-		if (o->rate != 0) {
-			tokens += (double)(now - last) * (double)o->rate / 1e9;
-			if (tokens > (double)depth)
-				tokens = (double)depth;
-			last = now;
-			if (tokens < want) {
-				wait_events(r, 0);
-				sl_blast_sleep_ns((uint64_t)(((double)want - tokens) *
-							     1e9 / (double)o->rate) + 1);
-				continue;
-			}
+		want = (unsigned)(left < pace.slice ? left : pace.slice);
+		ns = sl_blast_pace_due(&pace, want, now);
+		if (ns != 0) {
+			wait_events(r, 0);
+			sl_blast_sleep_ns(ns);
+			continue;
 		}
 		c = next_ready(r, &rr);
 		if (c == NULL) {
@@ -559,7 +545,7 @@ send_phase(struct relp_run *r, struct sl_blast_progress *prog)
 			continue;
 		}
 		want = conn_fill(r, c, want);
-		tokens -= want;
+		sl_blast_pace_take(&pace, want);
 		r->queued += want;
 		conn_flush(r, c);
 		/* Answers come in while sending, not only when every window

@@ -13,26 +13,22 @@
  * closed by the peer) is closed, counted in errors and reported; what its
  * buffer held is not counted, and its hosts are sent no more.
  *
- * Pacing (--rate) is the token bucket of the udp mode: at most 1 ms worth
- * of messages per batch and 2 ms saved up. */
+ * Pacing (--rate) is a token bucket per thread (sl_blast_pace): at most
+ * 1 ms worth of messages per batch and 2 ms saved up. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sl_blast.h"
+#include "sl_blast_run.h"
 
-#define TCP_MONITOR_NS 100000000L
-#define TCP_SLICE_PER_S 1000u
-#define TCP_DEPTH_PER_S 500u
 /* Buffer of a connection: at least this, and always one whole message. */
 #define TCP_BUF_MIN 65536u
 /* Longest octet-counting prefix: "65507 ". */
@@ -61,12 +57,10 @@ struct tcp_conn {
 	unsigned batch;
 };
 
-/* One sending thread and its connections. The fields above `sent` are set
- * before the thread starts and then only the thread touches them; the
- * counters below are written by the thread alone (relaxed atomic stores)
- * and read by the monitor, on their own cache line. */
+/* One sending thread and its connections. The fields above the tally are
+ * set before the thread starts and then only the thread touches them; the
+ * tally is the thread's counters, read by the monitor. */
 struct tcp_thread {
-	pthread_t tid;
 	struct tcp_run *run;
 	int ep;
 	unsigned n_conns;
@@ -78,13 +72,7 @@ struct tcp_thread {
 	struct sl_blast_gen gen;
 	char *scratch;
 	size_t room;
-
-	_Alignas(64) uint64_t sent;
-	uint64_t bytes;
-	uint64_t errors;
-	uint64_t first_ns;
-	uint64_t last_ns;
-	int done;
+	struct sl_blast_tally tally;
 };
 
 /* State of one tcp run; abort is set (atomically) when a thread cannot go
@@ -139,7 +127,8 @@ conn_break(struct tcp_thread *t, struct tcp_conn *c, const char *why)
 	c->len = c->off = 0;
 	c->batch = 0;
 	t->alive--;
-	__atomic_store_n(&t->errors, t->errors + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->tally.errors, t->tally.errors + 1,
+			 __ATOMIC_RELAXED);
 }
 
 /* Writes what c's buffer holds until it is empty or the kernel takes no
@@ -162,10 +151,13 @@ conn_flush(struct tcp_thread *t, struct tcp_conn *c)
 		c->off += (size_t)n;
 		bytes += (uint64_t)n;
 	}
-	__atomic_store_n(&t->bytes, t->bytes + bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->tally.bytes, t->tally.bytes + bytes,
+			 __ATOMIC_RELAXED);
 	if (c->fd != -1 && c->len != 0 && c->off == c->len) {
-		__atomic_store_n(&t->sent, t->sent + c->batch, __ATOMIC_RELAXED);
-		__atomic_store_n(&t->last_ns, sl_blast_mono_ns(), __ATOMIC_RELAXED);
+		__atomic_store_n(&t->tally.sent, t->tally.sent + c->batch,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&t->tally.last_ns, sl_blast_mono_ns(),
+				 __ATOMIC_RELAXED);
 		c->len = c->off = 0;
 		c->batch = 0;
 	}
@@ -261,20 +253,13 @@ tcp_thread_main(void *arg)
 {
 	struct tcp_thread *t = arg;
 	struct tcp_run *r = t->run;
-	unsigned batch = r->o->batch, rr = 0, want;
-	uint64_t slice = batch, depth = 0, now, last, drain_end;
-	double tokens = 0.0;
+	struct sl_blast_pace pace;
+	unsigned rr = 0, want;
+	uint64_t now, ns, drain_end;
 
-	if (t->rate != 0) {
-		slice = t->rate / TCP_SLICE_PER_S;
-		slice = slice < 1 ? 1 : slice > batch ? batch : slice;
-		depth = t->rate / TCP_DEPTH_PER_S;
-		if (depth < 2 * slice)
-			depth = 2 * slice;
-		tokens = (double)slice;
-	}
-	last = sl_blast_mono_ns();
-	__atomic_store_n(&t->first_ns, last, __ATOMIC_RELAXED);
+	now = sl_blast_mono_ns();
+	sl_blast_pace_init(&pace, t->rate, r->o->batch, now);
+	__atomic_store_n(&t->tally.first_ns, now, __ATOMIC_RELAXED);
 	while (!run_stopping(r) && t->alive > 0) {
 		uint64_t left = t->quota - t->queued;
 		struct tcp_conn *c;
@@ -284,22 +269,14 @@ tcp_thread_main(void *arg)
 		now = sl_blast_mono_ns();
 		if (r->deadline_ns != 0 && now >= r->deadline_ns)
 			break;
-		want = (unsigned)(left < slice ? left : slice);
-		if (t->rate != 0) {
-			tokens += (double)(now - last) * (double)t->rate / 1e9;
-			if (tokens > (double)depth)
-				tokens = (double)depth;
-			last = now;
-			if (tokens < want) {
-				uint64_t ns = (uint64_t)(((double)want - tokens) *
-							 1e9 / (double)t->rate) + 1;
-
-				/* Serve the draining connections, then wait
-				 * the exact time the next batch is due. */
-				wait_writable(t, 0);
-				sl_blast_sleep_ns(ns);
-				continue;
-			}
+		want = (unsigned)(left < pace.slice ? left : pace.slice);
+		ns = sl_blast_pace_due(&pace, want, now);
+		if (ns != 0) {
+			/* Serve the draining connections, then wait the
+			 * exact time the next batch is due. */
+			wait_writable(t, 0);
+			sl_blast_sleep_ns(ns);
+			continue;
 		}
 		c = next_idle(t, &rr);
 		if (c == NULL) {
@@ -307,7 +284,7 @@ tcp_thread_main(void *arg)
 			continue;
 		}
 		want = conn_fill(t, c, want);
-		tokens -= want;
+		sl_blast_pace_take(&pace, want);
 		t->queued += want;
 		conn_flush(t, c);
 	}
@@ -318,7 +295,7 @@ tcp_thread_main(void *arg)
 		wait_writable(t, TCP_WAIT_MS);
 	if (t->alive < t->n_conns)
 		__atomic_store_n(&r->abort, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->tally.done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -426,55 +403,40 @@ thread_free(struct tcp_thread *t)
 	free(t->scratch);
 }
 
-/* Sums the threads' counters into res. Returns how many have finished. */
-static unsigned
-collect(struct tcp_run *r, struct sl_blast_result *res)
+static void *
+crew_arg(void *ctx, unsigned i)
 {
-	uint64_t first = UINT64_MAX, last = 0;
-	unsigned i, done = 0;
+	struct tcp_run *r = ctx;
 
-	memset(res, 0, sizeof(*res));
-	for (i = 0; i < r->n_threads; i++) {
-		struct tcp_thread *t = &r->threads[i];
-		uint64_t sent = __atomic_load_n(&t->sent, __ATOMIC_RELAXED);
-		uint64_t f = __atomic_load_n(&t->first_ns, __ATOMIC_RELAXED);
-		uint64_t l = __atomic_load_n(&t->last_ns, __ATOMIC_RELAXED);
+	return &r->threads[i];
+}
 
-		done += (unsigned)__atomic_load_n(&t->done, __ATOMIC_ACQUIRE);
-		res->sent += sent;
-		res->bytes += __atomic_load_n(&t->bytes, __ATOMIC_RELAXED);
-		res->errors += __atomic_load_n(&t->errors, __ATOMIC_RELAXED);
-		if (sent == 0)
-			continue;
-		if (f < first)
-			first = f;
-		if (l > last)
-			last = l;
-	}
-	if (last > first)
-		res->seconds = (double)(last - first) / 1e9;
-	return done;
+static struct sl_blast_tally *
+crew_tally(void *ctx, unsigned i)
+{
+	struct tcp_run *r = ctx;
+
+	return &r->threads[i].tally;
 }
 
 static int
 tcp_run(const struct sl_blast_opts *o, struct sl_blast_result *res)
 {
 	struct tcp_run r = { .o = o, .n_threads = o->threads };
-	const struct timespec tick = { .tv_nsec = TCP_MONITOR_NS };
-	struct sl_blast_progress prog;
-	unsigned i, started = 0;
+	struct sl_blast_crew crew = {
+		.mode = "tcp", .n_threads = o->threads, .main = tcp_thread_main,
+		.arg = crew_arg, .tally = crew_tally, .ctx = &r, .abort = &r.abort,
+	};
+	unsigned i, started;
 	int rc = -1;
 
 	if (sl_blast_target_resolve(o->target, SOCK_STREAM, "tcp", &r.addr,
 				    &r.addr_len) != 0)
 		return -1;
-	r.threads = aligned_alloc(_Alignof(struct tcp_thread),
-				  sizeof(*r.threads) * r.n_threads);
-	if (r.threads == NULL) {
-		fprintf(stderr, "sluice-blast: tcp: out of memory\n");
+	r.threads = sl_blast_crew_alloc("tcp", _Alignof(struct tcp_thread),
+					sizeof(*r.threads), r.n_threads);
+	if (r.threads == NULL)
 		return -1;
-	}
-	memset(r.threads, 0, sizeof(*r.threads) * r.n_threads);
 	for (i = 0; i < r.n_threads; i++)
 		r.threads[i].ep = -1;
 	for (i = 0; i < r.n_threads; i++)
@@ -483,26 +445,7 @@ tcp_run(const struct sl_blast_opts *o, struct sl_blast_result *res)
 
 	if (o->duration_ns != 0)
 		r.deadline_ns = sl_blast_mono_ns() + o->duration_ns;
-	sl_blast_progress_start(&prog, sl_blast_mono_ns());
-	for (; started < r.n_threads; started++) {
-		int err = pthread_create(&r.threads[started].tid, NULL,
-					 tcp_thread_main, &r.threads[started]);
-
-		if (err != 0) {
-			fprintf(stderr, "sluice-blast: tcp: thread: %s\n",
-				strerror(err));
-			__atomic_store_n(&r.abort, 1, __ATOMIC_RELAXED);
-			break;
-		}
-	}
-	while (collect(&r, res) < started) {
-		sl_blast_progress_update(&prog, "tcp", res);
-		nanosleep(&tick, NULL);
-	}
-	for (i = 0; i < started; i++)
-		pthread_join(r.threads[i].tid, NULL);
-	sl_blast_progress_end(&prog);
-	collect(&r, res);
+	started = sl_blast_crew_run(&crew, res);
 	rc = started == r.n_threads && res->errors == 0 ? 0 : -1;
 	for (i = 0; i < started; i++)
 		if (any_draining(&r.threads[i])) {

@@ -4,36 +4,30 @@
  * thread h % T, so each simulated host has one source address and port
  * and its messages leave in sequence order.
  *
- * Pacing (--rate) is a token bucket per thread that refills continuously
+ * Pacing (--rate) is a token bucket (sl_blast_pace) per thread that
+ * refills continuously
  * and holds at most about 2 ms of messages; a thread sends at most 1 ms
  * worth of messages per call, so the offered load is steady at the
  * millisecond scale instead of arriving in bursts. */
 #include <errno.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sl_blast.h"
+#include "sl_blast_run.h"
 
-#define UDP_MONITOR_NS 100000000L
-/* Largest share of a second one paced send call may carry (1 ms), and
- * the most a thread may save up while it waits (2 ms). */
-#define UDP_SLICE_PER_S 1000u
-#define UDP_DEPTH_PER_S 500u
 
-/* One sending thread. Everything above `sent` is set before the thread
- * starts and read-only afterwards, except gen, seq, msgs, iov and bufs,
- * which only the thread touches. The counters below are written by the
- * thread alone (relaxed atomic stores) and read by the monitor; they sit
- * on their own cache line so the reads do not slow the writer. */
+/* One sending thread. Everything above the tally is set before the
+ * thread starts and read-only afterwards, except gen, seq, msgs, iov and
+ * bufs, which only the thread touches; fatal_errno is written by the
+ * thread and read once it has been joined. The tally is the thread's
+ * counters, read by the monitor. */
 struct udp_thread {
-	pthread_t tid;
 	struct udp_run *run;
 	unsigned idx;
 	int fd;
@@ -46,14 +40,8 @@ struct udp_thread {
 	char *bufs;
 	struct mmsghdr *msgs;
 	struct iovec *iov;
-
-	_Alignas(64) uint64_t sent;
-	uint64_t bytes;
-	uint64_t errors;
-	uint64_t first_ns;
-	uint64_t last_ns;
-	int done;
 	int fatal_errno;
+	struct sl_blast_tally tally;
 };
 
 /* State of one udp run. threads[0..n_threads) exist once run_udp() set
@@ -125,7 +113,8 @@ send_batch(struct udp_thread *t, unsigned n, unsigned *host_k)
 				rc = -1;
 				break;
 			}
-			__atomic_store_n(&t->errors, t->errors + 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&t->tally.errors, t->tally.errors + 1,
+					 __ATOMIC_RELAXED);
 			if (run_stopping(t->run))
 				break;
 			sched_yield();
@@ -135,9 +124,9 @@ send_batch(struct udp_thread *t, unsigned n, unsigned *host_k)
 			bytes += t->iov[i].iov_len;
 		done += (unsigned)sent;
 	}
-	__atomic_store_n(&t->sent, t->sent + done, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->bytes, t->bytes + bytes, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->last_ns, sl_blast_mono_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&t->tally.sent, t->tally.sent + done, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->tally.bytes, t->tally.bytes + bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->tally.last_ns, sl_blast_mono_ns(), __ATOMIC_RELAXED);
 	return rc;
 }
 
@@ -146,47 +135,34 @@ udp_thread_main(void *arg)
 {
 	struct udp_thread *t = arg;
 	struct udp_run *r = t->run;
-	unsigned batch = r->o->batch, host_k = 0, want;
-	uint64_t slice = batch, depth = 0, now, last;
-	double tokens = 0.0;
+	struct sl_blast_pace pace;
+	unsigned host_k = 0, want;
+	uint64_t now, ns;
 
-	if (t->rate != 0) {
-		slice = t->rate / UDP_SLICE_PER_S;
-		slice = slice < 1 ? 1 : slice > batch ? batch : slice;
-		depth = t->rate / UDP_DEPTH_PER_S;
-		if (depth < 2 * slice)
-			depth = 2 * slice;
-		tokens = (double)slice;
-	}
-	last = sl_blast_mono_ns();
-	__atomic_store_n(&t->first_ns, last, __ATOMIC_RELAXED);
+	now = sl_blast_mono_ns();
+	sl_blast_pace_init(&pace, t->rate, r->o->batch, now);
+	__atomic_store_n(&t->tally.first_ns, now, __ATOMIC_RELAXED);
 	while (!run_stopping(r)) {
-		uint64_t left = t->quota - t->sent;
+		uint64_t left = t->quota - t->tally.sent;
 
 		if (left == 0)
 			break;
-		want = (unsigned)(left < slice ? left : slice);
+		want = (unsigned)(left < pace.slice ? left : pace.slice);
 		now = sl_blast_mono_ns();
 		if (r->deadline_ns != 0 && now >= r->deadline_ns)
 			break;
-		if (t->rate != 0) {
-			tokens += (double)(now - last) * (double)t->rate / 1e9;
-			if (tokens > (double)depth)
-				tokens = (double)depth;
-			last = now;
-			if (tokens < want) {
-				sl_blast_sleep_ns((uint64_t)(((double)want - tokens) *
-							     1e9 / (double)t->rate) + 1);
-				continue;
-			}
-			tokens -= want;
+		ns = sl_blast_pace_due(&pace, want, now);
+		if (ns != 0) {
+			sl_blast_sleep_ns(ns);
+			continue;
 		}
+		sl_blast_pace_take(&pace, want);
 		if (send_batch(t, want, &host_k) != 0) {
 			__atomic_store_n(&r->abort, 1, __ATOMIC_RELAXED);
 			break;
 		}
 	}
-	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->tally.done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -252,55 +228,40 @@ thread_free(struct udp_thread *t)
 	free(t->iov);
 }
 
-/* Sums the threads' counters into res. Returns how many have finished. */
-static unsigned
-collect(struct udp_run *r, struct sl_blast_result *res)
+static void *
+crew_arg(void *ctx, unsigned i)
 {
-	uint64_t first = UINT64_MAX, last = 0;
-	unsigned i, done = 0;
+	struct udp_run *r = ctx;
 
-	memset(res, 0, sizeof(*res));
-	for (i = 0; i < r->n_threads; i++) {
-		struct udp_thread *t = &r->threads[i];
-		uint64_t sent = __atomic_load_n(&t->sent, __ATOMIC_RELAXED);
-		uint64_t f = __atomic_load_n(&t->first_ns, __ATOMIC_RELAXED);
-		uint64_t l = __atomic_load_n(&t->last_ns, __ATOMIC_RELAXED);
+	return &r->threads[i];
+}
 
-		done += (unsigned)__atomic_load_n(&t->done, __ATOMIC_ACQUIRE);
-		res->sent += sent;
-		res->bytes += __atomic_load_n(&t->bytes, __ATOMIC_RELAXED);
-		res->errors += __atomic_load_n(&t->errors, __ATOMIC_RELAXED);
-		if (sent == 0)
-			continue;
-		if (f < first)
-			first = f;
-		if (l > last)
-			last = l;
-	}
-	if (last > first)
-		res->seconds = (double)(last - first) / 1e9;
-	return done;
+static struct sl_blast_tally *
+crew_tally(void *ctx, unsigned i)
+{
+	struct udp_run *r = ctx;
+
+	return &r->threads[i].tally;
 }
 
 static int
 udp_run(const struct sl_blast_opts *o, struct sl_blast_result *res)
 {
 	struct udp_run r = { .o = o, .n_threads = o->threads };
-	struct sl_blast_progress prog;
-	const struct timespec tick = { .tv_nsec = UDP_MONITOR_NS };
-	unsigned i, started = 0;
+	struct sl_blast_crew crew = {
+		.mode = "udp", .n_threads = o->threads, .main = udp_thread_main,
+		.arg = crew_arg, .tally = crew_tally, .ctx = &r, .abort = &r.abort,
+	};
+	unsigned i, started;
 	int rc = -1;
 
 	if (sl_blast_target_resolve(o->target, SOCK_DGRAM, "udp", &r.addr,
 				    &r.addr_len) != 0)
 		return -1;
-	r.threads = aligned_alloc(_Alignof(struct udp_thread),
-				  sizeof(*r.threads) * r.n_threads);
-	if (r.threads == NULL) {
-		fprintf(stderr, "sluice-blast: udp: out of memory\n");
+	r.threads = sl_blast_crew_alloc("udp", _Alignof(struct udp_thread),
+					sizeof(*r.threads), r.n_threads);
+	if (r.threads == NULL)
 		return -1;
-	}
-	memset(r.threads, 0, sizeof(*r.threads) * r.n_threads);
 	for (i = 0; i < r.n_threads; i++)
 		r.threads[i].fd = -1;
 	for (i = 0; i < r.n_threads; i++)
@@ -309,26 +270,7 @@ udp_run(const struct sl_blast_opts *o, struct sl_blast_result *res)
 
 	if (o->duration_ns != 0)
 		r.deadline_ns = sl_blast_mono_ns() + o->duration_ns;
-	sl_blast_progress_start(&prog, sl_blast_mono_ns());
-	for (; started < r.n_threads; started++) {
-		int err = pthread_create(&r.threads[started].tid, NULL,
-					 udp_thread_main, &r.threads[started]);
-
-		if (err != 0) {
-			fprintf(stderr, "sluice-blast: udp: thread: %s\n",
-				strerror(err));
-			__atomic_store_n(&r.abort, 1, __ATOMIC_RELAXED);
-			break;
-		}
-	}
-	while (collect(&r, res) < started) {
-		sl_blast_progress_update(&prog, "udp", res);
-		nanosleep(&tick, NULL);
-	}
-	for (i = 0; i < started; i++)
-		pthread_join(r.threads[i].tid, NULL);
-	sl_blast_progress_end(&prog);
-	collect(&r, res);
+	started = sl_blast_crew_run(&crew, res);
 	rc = started == r.n_threads ? 0 : -1;
 	for (i = 0; i < started; i++) {
 		if (r.threads[i].fatal_errno == 0)
