@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "sl_frame.h"
+#include "sl_test_copy.h"
 
 static const char *const corpus_names[] = {
 	"Apache_2k.log", "HDFS_2k.log", "Hadoop_2k.log", "Linux_2k.log",
@@ -324,10 +325,7 @@ hbuf_make(const char *s, size_t len)
 {
 	struct hbuf b;
 
-	b.p = malloc(len ? len : 1);
-	assert_non_null(b.p);
-	if (len)
-		memcpy(b.p, s, len);
+	b.p = sl_test_copy(s, len);
 	b.len = len;
 	return b;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sl_relp.h"
+#include "sl_test_copy.h"
 
 /* The offers of librelp 1.11's client, as relpOffersToString() joins
  * them. */
@@ -28,12 +29,9 @@ static int
 parse_n(const char *s, size_t len, size_t max_data, struct sl_relp_frame *f,
 	const char **err)
 {
-	uint8_t *b = malloc(len ? len : 1);
+	uint8_t *b = sl_test_copy(s, len);
 	int r;
 
-	assert_non_null(b);
-	if (len)
-		memcpy(b, s, len);
 	r = sl_relp_parse(b, len, max_data, f, err);
 	if (r > 0) {
 		/* Rebase the pointers onto s before the copy goes. */
@@ -226,12 +224,9 @@ test_limits(void **state)
 static int
 offers_n(const char *s, size_t len, struct sl_relp_offers *o)
 {
-	uint8_t *b = malloc(len ? len : 1);
+	uint8_t *b = sl_test_copy(s, len);
 	int r;
 
-	assert_non_null(b);
-	if (len)
-		memcpy(b, s, len);
 	r = sl_relp_offers_parse(b, len, o);
 	free(b);
 	return r;

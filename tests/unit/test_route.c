@@ -12,6 +12,7 @@
 #include "sl_meta.h"
 #include "sl_route.h"
 #include "sl_syslog.h"
+#include "sl_test_copy.h"
 
 /* The router is 600 KiB: heap, never the stack. */
 static int
@@ -81,12 +82,10 @@ route(const struct sl_router *r, const char *msg, const char *src,
       struct sl_route_result *res)
 {
 	size_t n = strlen(msg);
-	uint8_t *b = malloc(n ? n : 1);
+	uint8_t *b = sl_test_copy(msg, n);
 	struct sl_syslog_msg m;
 	struct sl_addr a = addr(src);
 
-	assert_non_null(b);
-	memcpy(b, msg, n);
 	sl_syslog_parse(b, (uint32_t)n, &m);
 	memset(res, 0x5a, sizeof(*res));
 	sl_route_message(r, b, &m, &a, res);

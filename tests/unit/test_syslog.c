@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sl_syslog.h"
+#include "sl_test_copy.h"
 
 #define SD_NASTY "[exampleSDID@32473 iut=\"3\" eventSource=\"Ap\\\"p\\]l]i[ca\\\\\" " \
 		 "eventID=\"1011\"][examplePriority@32473 class=\"high\"][x]"
@@ -29,11 +30,7 @@ buf_make(const void *data, size_t len)
 {
 	struct buf b;
 
-	/* malloc(0) may return NULL; keep a valid pointer for len 0. */
-	b.p = malloc(len ? len : 1);
-	assert_non_null(b.p);
-	if (len)
-		memcpy(b.p, data, len);
+	b.p = sl_test_copy(data, len);
 	b.len = (uint32_t)len;
 	return b;
 }
