@@ -39,12 +39,14 @@ struct verify_host {
 
 /* The verifier. slots has n_slots entries, a power of two, NULL where
  * free; n_hosts are used, never more than half, so probing ends. lat
- * holds the latencies of all hosts together. */
+ * holds the latencies of all hosts together, last_stored_ms the largest
+ * record time stamp among them. */
 struct sl_verify {
 	struct verify_host **slots;
 	size_t n_slots;
 	size_t n_hosts;
 	uint64_t foreign;
+	uint64_t last_stored_ms;
 	struct sl_hist lat;
 };
 
@@ -364,6 +366,8 @@ sl_verify_add(struct sl_verify *v, const uint8_t *msg, size_t len,
 
 		sl_hist_put(&h->lat, us);
 		sl_hist_put(&v->lat, us);
+		if ((uint64_t)ts_ms > v->last_stored_ms)
+			v->last_stored_ms = (uint64_t)ts_ms;
 	}
 	return 1;
 }
@@ -393,6 +397,7 @@ sl_verify_totals(const struct sl_verify *v, const struct sl_verify_expect *ex,
 	    ex->expect_total - t->distinct > t->lost)
 		t->lost = ex->expect_total - t->distinct;
 	t->foreign = v->foreign;
+	t->last_stored_ms = v->last_stored_ms;
 	t->lat = v->lat;
 }
 

@@ -42,7 +42,10 @@ struct sl_verify_expect {
 };
 
 /* Totals over all hosts. lost follows struct sl_verify_expect; lat holds
- * every blast message that had a record time stamp, in microseconds. */
+ * every blast message that had a record time stamp, in microseconds;
+ * last_stored_ms is the latest record time stamp of a blast message (ms
+ * since the epoch, 0 when none had one): a benchmark's clock stops there,
+ * whoever produced the records. */
 struct sl_verify_totals {
 	uint64_t hosts;
 	uint64_t received;
@@ -51,6 +54,7 @@ struct sl_verify_totals {
 	uint64_t duplicated;
 	uint64_t reordered;
 	uint64_t foreign;
+	uint64_t last_stored_ms;
 	struct sl_hist lat;
 };
 

@@ -1040,12 +1040,13 @@ report_verify(const struct cat_args *a, const struct cat_run *r)
 	printf("sluice-cat: verify hosts=%" PRIu64 " received=%" PRIu64
 	       " distinct=%" PRIu64 " lost=%" PRIu64 " duplicated=%" PRIu64
 	       " reordered=%" PRIu64 " foreign=%" PRIu64 " p50_ms=%.3f"
-	       " p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n", t.hosts, t.received,
+	       " p99_ms=%.3f p999_ms=%.3f max_ms=%.3f last_stored_ms=%" PRIu64
+	       "\n", t.hosts, t.received,
 	       t.distinct, t.lost, t.duplicated, t.reordered, t.foreign,
 	       (double)sl_hist_quantile(&t.lat, 0.5) / 1000.0,
 	       (double)sl_hist_quantile(&t.lat, 0.99) / 1000.0,
 	       (double)sl_hist_quantile(&t.lat, 0.999) / 1000.0,
-	       (double)t.lat.max / 1000.0);
+	       (double)t.lat.max / 1000.0, t.last_stored_ms);
 	if (fflush(stdout) == EOF) {
 		fprintf(stderr, "sluice-cat: stdout: %s\n", strerror(errno));
 		return 1;

@@ -414,7 +414,7 @@ summary() { tail -n 1 "$SL_WORK/verify.out"; }
 verify --topic logs --count 40000 --timeout 20 --expect-total 40000 \
 	--exactly-once
 [ "$rc" -eq 0 ] || sl_fail "verify exited $rc: $(cat "$SL_WORK/verify.out")"
-summary | grep -Eq '^sluice-cat: verify hosts=12 received=40000 distinct=40000 lost=0 duplicated=0 reordered=0 foreign=0 p50_ms=[0-9.]+ p99_ms=[0-9.]+ p999_ms=[0-9.]+ max_ms=[0-9.]+$' ||
+summary | grep -Eq '^sluice-cat: verify hosts=12 received=40000 distinct=40000 lost=0 duplicated=0 reordered=0 foreign=0 p50_ms=[0-9.]+ p99_ms=[0-9.]+ p999_ms=[0-9.]+ max_ms=[0-9.]+ last_stored_ms=[1-9][0-9]{12}$' ||
 	sl_fail "verify summary: $(summary)"
 [ "$(grep -Ec '^site[01]-host[0-3] +5424 +2500 +2500 +0 +0 +0 ' "$SL_WORK/verify.out")" -eq 8 ] ||
 	sl_fail "udp hosts not 8 x 2500: $(cat "$SL_WORK/verify.out")"

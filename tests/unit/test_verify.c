@@ -517,6 +517,7 @@ test_latency(void **state)
 	totals(v, 0, 0, &t);
 	assert_int_equal(t.lat.count, 100);
 	assert_int_equal(t.lat.max, 100000);
+	assert_int_equal(t.last_stored_ms, T0_MS + 200);
 	assert_in_range(sl_hist_quantile(&t.lat, 0.5), 50000, 50000 + 50000 / 8);
 	assert_in_range(sl_hist_quantile(&t.lat, 0.99), 99000, 100000);
 	assert_int_equal(sl_hist_quantile(&t.lat, 1.0), 100000);
@@ -535,6 +536,8 @@ test_latency(void **state)
 	assert_int_equal(t.lat.bucket[0], 2);
 	assert_int_equal(t.lat.bucket[sl_hist_index(1500)], 1);
 	assert_int_equal(t.lat.max, 100000);
+	/* Neither an older stamp nor a missing one moves the latest. */
+	assert_int_equal(t.last_stored_ms, T0_MS + 200);
 	assert_int_equal(sl_hist_quantile(&t.lat, 0.01), 0);
 	sl_verify_free(v);
 }
