@@ -186,19 +186,26 @@ sl_batch_add(const struct sl_batcher *b, struct sl_batch *t,
 	t->count++;
 	if (meta->flags & SL_META_F_ACK)
 		t->tokens[t->n_tokens++] = meta->ack;
-	/* Most batches hold a few sources and a source sends in runs: look
-	 * from the newest entry back. */
-	for (i = t->n_srcs; i > 0; i--) {
-		if (t->srcs[i - 1].src == src) {
-			t->srcs[i - 1].n++;
-			break;
+	/* The source's hint first: a batch of many sources would otherwise
+	 * cost a scan of srcs[] per message. It may be stale (another batch
+	 * joined since, or this one sealed and reopened), so it counts only
+	 * when its slot holds src; else the scan, from the newest entry back
+	 * since a source sends in runs, and the hint is renewed. */
+	i = src->batch_slot;
+	if (src->batch != t || i >= t->n_srcs || t->srcs[i].src != src) {
+		for (i = t->n_srcs; i > 0 && t->srcs[i - 1].src != src; i--)
+			;
+		if (i > 0) {
+			i--;
+		} else {
+			i = t->n_srcs++;
+			t->srcs[i].src = src;
+			t->srcs[i].n = 0;
 		}
+		src->batch = t;
+		src->batch_slot = i;
 	}
-	if (i == 0) {
-		t->srcs[t->n_srcs].src = src;
-		t->srcs[t->n_srcs].n = 1;
-		t->n_srcs++;
-	}
+	t->srcs[i].n++;
 	return t->len >= b->batch_bytes || t->count >= b->batch_messages ||
 	       t->n_srcs >= b->max_srcs;
 }

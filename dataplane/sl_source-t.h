@@ -8,6 +8,8 @@
 #include "sl_meta-t.h"
 #include "sl_stats-t.h"
 
+struct sl_batch;
+
 #define SL_SOURCE_HOST_MAX 64
 #define SL_SOURCE_SITE_MAX 32
 #define SL_LAG_SLOTS       8
@@ -47,7 +49,10 @@ struct sl_site_rule {
  * headers cost no formatting per message; host[0..host_len) is the
  * HOSTNAME of its latest message that had one, site[0..site_len) the site
  * the rule derives from it; drops[] counts its messages not delivered,
- * by reason, among those the worker had already matched to it. */
+ * by reason, among those the worker had already matched to it;
+ * batch/batch_slot are only a hint of the batcher (sl_batch_add): the
+ * batch it last joined and its slot in that batch's srcs[], trusted only
+ * once that slot is seen to hold it. */
 struct sl_source {
 	struct sl_ack_tag tag;           /* partition_hash: sl_addr_hash */
 	uint32_t owner;                  /* worker that owns the entry */
@@ -59,6 +64,8 @@ struct sl_source {
 	uint64_t first_rx_ns;
 	uint64_t last_rx_ns;
 	uint64_t drops[SL_DROP__COUNT];
+	const struct sl_batch *batch;
+	uint32_t batch_slot;
 	struct sl_lag lag;
 	uint8_t paused;                  /* sluicectl pause-source */
 	uint8_t site_gen;                /* the table's site_gen it was made by */
@@ -77,9 +84,14 @@ struct sl_source {
  * can be evicted, so nothing goes uncounted; evict_cursor is where the
  * search for an idle entry goes on next time; an entry idle for
  * idle_ns with nothing unacknowledged may be evicted (evicted counts
- * them). */
+ * them). recent[0..recent_mask] (recent_mask + 1 a power of two) is a
+ * direct-mapped cache in front of index: each slot is NULL or a live
+ * entry of entries[0..capacity) (eviction clears the slot of the entry it
+ * frees), so a hit needs only its address compared with the key. */
 struct sl_source_table {
 	struct rte_hash *index;   /* addr -> position in entries */
+	struct sl_source **recent;
+	uint32_t recent_mask;
 	unsigned owner;           /* worker id */
 	unsigned capacity;
 	unsigned used;

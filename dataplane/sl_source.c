@@ -10,6 +10,19 @@
 #include "sl_meta.h"
 #include "sl_source.h"
 
+/* Slots of a table's cache of recent sources: 64 KiB of pointers at
+ * most, enough for the few thousand hosts a worker hears at a time. */
+#define SL_SOURCE_RECENT_MAX 8192
+
+/* The cache slot of a source hash. src_hash also picks the worker (and
+ * the batch bucket), so its low bits are alike on one worker: the slot
+ * comes from the high bits of a multiplicative mix instead. */
+static inline uint32_t
+recent_slot(const struct sl_source_table *t, uint32_t hash)
+{
+	return (hash * 0x9E3779B1u >> 16) & t->recent_mask;
+}
+
 struct sl_source_table *
 sl_source_table_create(const char *name, unsigned capacity, int socket,
 		       unsigned owner, uint64_t idle_ns,
@@ -38,6 +51,13 @@ sl_source_table_create(const char *name, unsigned capacity, int socket,
 		RTE_CACHE_LINE_SIZE, socket);
 	if (t->entries == NULL)
 		goto fail;
+	t->recent_mask = RTE_MIN(rte_align32pow2(capacity),
+				 (uint32_t)SL_SOURCE_RECENT_MAX) - 1u;
+	t->recent = rte_zmalloc_socket("sl_sources_recent",
+		(size_t)(t->recent_mask + 1) * sizeof(*t->recent),
+		RTE_CACHE_LINE_SIZE, socket);
+	if (t->recent == NULL)
+		goto fail;
 	t->index = rte_hash_create(&hp);
 	if (t->index == NULL)
 		goto fail;
@@ -60,6 +80,7 @@ sl_source_table_free(struct sl_source_table *t)
 	if (t == NULL)
 		return;
 	rte_hash_free(t->index);
+	rte_free(t->recent);
 	rte_free(t->entries);
 	rte_free(t);
 }
@@ -88,6 +109,8 @@ evict_one(struct sl_source_table *t, uint64_t now_ns)
 		if (rte_hash_del_key_with_hash(t->index, &s->addr,
 					       s->tag.partition_hash) < 0)
 			continue;
+		if (t->recent[recent_slot(t, s->tag.partition_hash)] == s)
+			t->recent[recent_slot(t, s->tag.partition_hash)] = NULL;
 		s->addr.family = 0;
 		t->used--;
 		t->evicted++;
@@ -100,14 +123,22 @@ struct sl_source *
 sl_source_get(struct sl_source_table *t, const struct sl_addr *a,
 	      uint32_t hash, uint64_t now_ns)
 {
+	struct sl_source **slot = &t->recent[recent_slot(t, hash)];
 	struct sl_addr key = *a;
 	struct sl_source *s;
 	int32_t pos;
 
 	key.port = 0;
+	/* The cache first: a hash lookup costs several times the compare
+	 * (bucket scan, signature, key compare through memcmp). */
+	s = *slot;
+	if (s != NULL && memcmp(&s->addr, &key, sizeof(key)) == 0)
+		return s;
 	pos = rte_hash_lookup_with_hash(t->index, &key, hash);
-	if (pos >= 0)
-		return &t->entries[pos];
+	if (pos >= 0) {
+		*slot = &t->entries[pos];
+		return *slot;
+	}
 	if (t->used < t->capacity || evict_one(t, now_ns))
 		pos = rte_hash_add_key_with_hash(t->index, &key, hash);
 	if (pos < 0 || (unsigned)pos >= t->capacity) {
@@ -116,6 +147,7 @@ sl_source_get(struct sl_source_table *t, const struct sl_addr *a,
 	}
 	t->used++;
 	s = &t->entries[pos];
+	*slot = s;
 	memset(s, 0, sizeof(*s));
 	s->addr = key;
 	s->tag.partition_hash = hash;

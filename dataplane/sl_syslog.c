@@ -43,6 +43,57 @@ sl_is_print(uint8_t c)
 	return c >= 33 && c <= 126;
 }
 
+/* Eight bytes at p as a little-endian word, whatever the host's order:
+ * byte k of memory is bits 8k..8k+7, so the lowest flagged byte of a
+ * mask is the first one in memory. */
+static inline uint64_t
+sl_load_le64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+#define SL_BYTES_01 0x0101010101010101ull
+#define SL_BYTES_80 0x8080808080808080ull
+
+/* The high bit of each byte of w that is not PRINTUSASCII (below 33, or
+ * 127 and above). Only the lowest flagged byte is exact: a borrow of
+ * "- 33" or a carry of "+ 1" can flag a higher byte wrongly, but only
+ * above a byte that is flagged rightly (below 33, or 255). */
+static inline uint64_t
+sl_nonprint_mask(uint64_t w)
+{
+	return (((w - 33 * SL_BYTES_01) & ~w) | (w + SL_BYTES_01) | w) &
+	       SL_BYTES_80;
+}
+
+/* Returns the end of the run of PRINTUSASCII bytes at p: the first
+ * position from p whose byte is not one, or len; once the run is longer
+ * than max, any position past p + max (callers refuse those, so the
+ * scan of a hostile run stops there). Header fields are a few to a few
+ * dozen bytes: eight at a time, the rest one by one. */
+static inline uint32_t
+sl_print_run(const uint8_t *buf, uint32_t len, uint32_t p, uint32_t max)
+{
+	uint32_t i = p;
+	uint64_t m;
+
+	while (len - i >= 8 && i - p <= max) {
+		m = sl_nonprint_mask(sl_load_le64(buf + i));
+		if (m != 0)
+			return i + (uint32_t)__builtin_ctzll(m) / 8;
+		i += 8;
+	}
+	while (i < len && sl_is_print(buf[i]) && i - p <= max)
+		i++;
+	return i;
+}
+
 /* SD-NAME of RFC 5424: PRINTUSASCII except '=', SP, ']' and '"'. */
 static inline int
 sl_is_sdname(uint8_t c)
@@ -69,15 +120,17 @@ sl_two_digits(const uint8_t *buf, uint32_t i)
 
 /* Skips "." 1*9DIGIT at i if present. Returns the position after it, or
  * 0 when a '.' is not followed by a digit (an invalid timestamp). */
-static uint32_t
+static inline uint32_t
 sl_skip_fraction(const uint8_t *buf, uint32_t len, uint32_t i)
 {
-	uint32_t start;
+	uint32_t start, lim;
 
 	if (i == len || buf[i] != '.')
 		return i;
 	start = ++i;
-	while (i < len && sl_is_digit(buf[i]) && i - start < SL_SYSLOG_FRAC_MAX)
+	/* One bound instead of two tests per digit. */
+	lim = len - start > SL_SYSLOG_FRAC_MAX ? start + SL_SYSLOG_FRAC_MAX : len;
+	while (i < lim && sl_is_digit(buf[i]))
 		i++;
 	return i == start ? 0 : i;
 }
@@ -189,14 +242,18 @@ sl_parse_pri(const uint8_t *buf, uint32_t len, uint32_t *next)
 /* Parses one RFC 5424 header field at p: NILVALUE or 1*max PRINTUSASCII,
  * followed by SP. Returns the position after the SP and sets *out (len 0
  * for NILVALUE), or returns 0 when the field is malformed. */
-static uint32_t
+static inline uint32_t
 sl_parse_field(const uint8_t *buf, uint32_t len, uint32_t p, uint32_t max,
 	       struct sl_span *out)
 {
-	uint32_t i = p;
+	uint32_t i;
 
-	while (i < len && sl_is_print(buf[i]) && i - p <= max)
-		i++;
+	/* NILVALUE first: PROCID and MSGID are "-" in most messages. */
+	if (len - p >= 2 && buf[p] == '-' && buf[p + 1] == ' ') {
+		*out = sl_span_make(0, 0);
+		return p + 2;
+	}
+	i = sl_print_run(buf, len, p, max);
 	if (i == p || i - p > max || i == len || buf[i] != ' ')
 		return 0;
 	if (i - p == 1 && buf[p] == '-')
@@ -416,10 +473,7 @@ sl_parse_3164(const uint8_t *buf, uint32_t len, uint32_t p, int has_pri,
 		out->msg = sl_span_make(next, len - next);
 		return;
 	}
-	next = i;
-	while (next < len && sl_is_print(buf[next]) &&
-	       next - i <= SL_SYSLOG_HOSTNAME_MAX)
-		next++;
+	next = sl_print_run(buf, len, i, SL_SYSLOG_HOSTNAME_MAX);
 	if (next == i || next - i > SL_SYSLOG_HOSTNAME_MAX ||
 	    (next < len && buf[next] != ' ')) {
 		out->msg = sl_span_make(i, len - i);
@@ -485,29 +539,20 @@ sl_is_cont(uint8_t c)
 	return (c & 0xC0) == 0x80;
 }
 
-int
-sl_utf8_valid(const uint8_t *buf, uint32_t len)
+/* The exact check of buf[i..len), i at the start of a character: what
+ * sl_utf8_valid() falls back to at the first word holding a byte above
+ * 0x7F. ASCII runs between multi-byte characters still go a word at a
+ * time. */
+static int
+sl_utf8_valid_from(const uint8_t *buf, uint32_t len, uint32_t i)
 {
-	uint32_t i = 0;
-
 	while (i < len) {
 		uint64_t w;
 		uint8_t c = buf[i];
 
-		/* ASCII runs, the common case, 32 then 8 bytes at a time: the
-		 * compiler turns the 32-byte test into one vector compare. */
-		if (len - i >= 32) {
-			uint64_t x[4];
-
-			memcpy(x, buf + i, sizeof(x));
-			if (((x[0] | x[1] | x[2] | x[3]) & 0x8080808080808080ull) == 0) {
-				i += 32;
-				continue;
-			}
-		}
 		if (len - i >= 8) {
 			memcpy(&w, buf + i, sizeof(w));
-			if ((w & 0x8080808080808080ull) == 0) {
+			if ((w & SL_BYTES_80) == 0) {
 				i += 8;
 				continue;
 			}
@@ -544,6 +589,40 @@ sl_utf8_valid(const uint8_t *buf, uint32_t len)
 		}
 	}
 	return 1;
+}
+
+int
+sl_utf8_valid(const uint8_t *buf, uint32_t len)
+{
+	uint32_t i = 0;
+	uint64_t x[4], w;
+
+	/* Most messages are ASCII from end to end: tight loops over 32-byte
+	 * blocks (the compiler makes one vector test of the four words),
+	 * then words, then one last word that overlaps bytes already seen,
+	 * so the tail costs no byte loop. A block or word with a byte above
+	 * 0x7F hands over to the exact check at its start, a character
+	 * boundary since everything before it is ASCII. */
+	while (len - i >= 32) {
+		memcpy(x, buf + i, sizeof(x));
+		if (((x[0] | x[1] | x[2] | x[3]) & SL_BYTES_80) != 0)
+			break;
+		i += 32;
+	}
+	while (len - i >= 8) {
+		memcpy(&w, buf + i, sizeof(w));
+		if ((w & SL_BYTES_80) != 0)
+			return sl_utf8_valid_from(buf, len, i);
+		i += 8;
+	}
+	if (i == len)
+		return 1;
+	if (len >= 8) {
+		memcpy(&w, buf + len - 8, sizeof(w));
+		if ((w & SL_BYTES_80) == 0)
+			return 1;
+	}
+	return sl_utf8_valid_from(buf, len, i);
 }
 
 const char *

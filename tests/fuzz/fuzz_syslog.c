@@ -294,9 +294,10 @@ check_utf8(const uint8_t *buf, size_t size)
 {
 	size_t off;
 
-	/* Every start offset in the first word, so the eight-byte ASCII
-	 * fast path meets every alignment of a multi-byte sequence. */
-	for (off = 0; off <= size && off < 9; off++)
+	/* Every start offset in the first 32-byte block, so the ASCII fast
+	 * paths (32-byte blocks, words, the last word overlapping) meet
+	 * every alignment of a multi-byte sequence. */
+	for (off = 0; off <= size && off < 33; off++)
 		SL_FUZZ_CHECK(sl_utf8_valid(buf + off, (uint32_t)(size - off)) ==
 			      ref_utf8_valid(buf + off, size - off));
 }

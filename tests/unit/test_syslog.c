@@ -683,6 +683,74 @@ test_5424_limits(void **state)
 	assert_int_equal(parse_s("<13>999 - h a - - - m", &m), SL_SYSLOG_5424);
 }
 
+/* Header fields are scanned eight bytes at a time: a byte outside
+ * PRINTUSASCII (each edge of the range, and the bytes that carry or
+ * borrow across a word) at every position of a field, in fields of
+ * every length around a word, with the message ending at every point
+ * after the field (so the word scan meets short tails), must end the
+ * field exactly where the byte is. */
+static void
+test_5424_field_bytes(void **state)
+{
+	static const uint8_t bad[] = { 0x00, 0x1F, 0x20, 0x7F, 0x80, 0xFE, 0xFF };
+	static const uint8_t good[] = { 0x21, 0x7E, 0x5D, 0x01 + 0x20 };
+	char in[128];
+	struct sl_syslog_msg m;
+	size_t flen, k, b, n, tail;
+
+	(void)state;
+	for (flen = 1; flen <= 20; flen++) {
+		for (k = 0; k < flen; k++) {
+			for (b = 0; b < sizeof(bad) + sizeof(good); b++) {
+				int ok = b >= sizeof(bad);
+				uint8_t c = ok ? good[b - sizeof(bad)] : bad[b];
+				/* A space inside splits the host in two
+				 * fields, which still parse unless one of
+				 * them is empty. */
+				int split = c == ' ' && k > 0 && k + 1 < flen;
+
+				n = (size_t)sprintf(in, "<13>1 - ");
+				memset(in + n, 'h', flen);
+				in[n + k] = (char)c;
+				n += flen;
+				n += (size_t)sprintf(in + n, " app - - m");
+				assert_int_equal(parse_n(in, n, &m),
+						 ok || split ? SL_SYSLOG_5424 :
+						 SL_SYSLOG_3164);
+				if (ok || split) {
+					assert_int_equal(m.hostname.off, 8);
+					assert_int_equal(m.hostname.len,
+							 ok ? flen : k);
+				}
+				if (ok)
+					span_is(in, m.app_name, "app");
+			}
+		}
+		/* The message cut at every point after the host. */
+		n = (size_t)sprintf(in, "<13>1 - ");
+		memset(in + n, 'h', flen);
+		n += flen;
+		n += (size_t)sprintf(in + n, " a23456789 p1 m1 ");
+		/* Up to and with the SP after MSGID: no MSG, so not 5424. */
+		for (tail = n - 17; tail <= n; tail++)
+			assert_int_equal(parse_n(in, tail, &m), SL_SYSLOG_3164);
+		n += (size_t)sprintf(in + n, "x");
+		assert_int_equal(parse_n(in, n, &m), SL_SYSLOG_5424);
+		assert_int_equal(m.hostname.len, flen);
+		span_is(in, m.app_name, "a23456789");
+		span_is(in, m.procid, "p1");
+		span_is(in, m.msgid, "m1");
+		span_is(in, m.msg, "x");
+	}
+	/* A lone "-" is NILVALUE, "--" and "-x" are values. */
+	assert_int_equal(parse_s("<13>1 - - -- -x - m", &m), SL_SYSLOG_5424);
+	assert_int_equal(m.hostname.len, 0);
+	span_is("<13>1 - - -- -x - m", m.app_name, "--");
+	span_is("<13>1 - - -- -x - m", m.procid, "-x");
+	assert_int_equal(m.msgid.len, 0);
+	assert_int_equal(parse_s("<13>1 - h a - -", &m), SL_SYSLOG_3164);
+}
+
 /* ---- RFC 3164 variants ---- */
 
 struct case3164 {
@@ -1010,6 +1078,53 @@ test_utf8(void **state)
 	assert_false(m.flags & SL_SYSLOG_F_BAD_UTF8);
 }
 
+/* The ASCII fast path goes 32, then 8 bytes at a time and ends on a word
+ * that overlaps what it has seen: every sequence, valid or not, at every
+ * offset of buffers of every length around those sizes, must give what
+ * the sequence alone gives. */
+static void
+test_utf8_alignment(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+		int ok;
+	} seq[] = {
+		{ "\xC3\xA9", 2, 1 },
+		{ "\xE2\x82\xAC", 3, 1 },
+		{ "\xF0\x9F\x98\x80", 4, 1 },
+		{ "\x80", 1, 0 },
+		{ "\xC0\xAF", 2, 0 },
+		{ "\xED\xA0\x80", 3, 0 },
+		{ "\xF4\x90\x80\x80", 4, 0 },
+		{ "\xFF", 1, 0 },
+		{ "\xE2\x82", 2, 0 },
+	};
+	char in[80];
+	size_t len, at, i;
+
+	(void)state;
+	for (len = 0; len <= sizeof(in); len++) {
+		memset(in, 'a', sizeof(in));
+		assert_int_equal(utf8_ok(in, len), 1);
+		for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			for (at = 0; at + seq[i].n <= len; at++) {
+				memset(in, 'a', sizeof(in));
+				memcpy(in + at, seq[i].s, seq[i].n);
+				if (utf8_ok(in, len) != seq[i].ok)
+					fail_msg("sequence %zu at %zu of %zu", i, at, len);
+			}
+			/* Cut by the end of the buffer. */
+			if (seq[i].n > 1 && len >= 1) {
+				memset(in, 'a', sizeof(in));
+				memcpy(in + len - 1, seq[i].s, 1);
+				assert_int_equal(utf8_ok(in, len),
+						 (uint8_t)seq[i].s[0] < 0x80);
+			}
+		}
+	}
+}
+
 static void
 test_bom(void **state)
 {
@@ -1138,6 +1253,7 @@ main(void)
 		cmocka_unit_test(test_5424_rfc_examples),
 		cmocka_unit_test(test_5424_sd),
 		cmocka_unit_test(test_5424_limits),
+		cmocka_unit_test(test_5424_field_bytes),
 		cmocka_unit_test(test_3164_variants),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_garbage),
@@ -1146,6 +1262,7 @@ main(void)
 		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_min_5424),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_utf8_alignment),
 		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_facility_names),
 	};
