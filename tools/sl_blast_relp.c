@@ -286,6 +286,12 @@ handle_frame(struct relp_run *r, struct relp_conn *c,
 		conn_end(r, c, RELP_BROKEN, "unexpected command from the server");
 		return -1;
 	}
+	/* librelp answers "close" with an empty rsp (no status) and then
+	 * sends "serverclose": any rsp to our close ends the session well. */
+	if (c->state == RELP_CLOSING && f->txnr == c->ctl_txnr) {
+		conn_end(r, c, RELP_CLOSED, NULL);
+		return -1;
+	}
 	code = rsp_code(f);
 	if (code == 0) {
 		conn_end(r, c, RELP_BROKEN, "malformed rsp");
@@ -303,10 +309,6 @@ handle_frame(struct relp_run *r, struct relp_conn *c,
 		}
 		c->state = RELP_OPEN;
 		return 0;
-	}
-	if (c->state == RELP_CLOSING && f->txnr == c->ctl_txnr) {
-		conn_end(r, c, RELP_CLOSED, NULL);
-		return -1;
 	}
 	if (c->state == RELP_OPENING ||
 	    answer_syslog(r, c, f->txnr, code) != 0) {

@@ -38,14 +38,20 @@ struct verify_host {
 };
 
 /* The verifier. slots has n_slots entries, a power of two, NULL where
- * free; n_hosts are used, never more than half, so probing ends. lat
- * holds the latencies of all hosts together, last_stored_ms the largest
- * record time stamp among them. */
+ * free; n_hosts are used, never more than half, so probing ends. Blast
+ * messages sent before sent_after_ns are only counted in older. lat holds
+ * the latencies of all hosts together, first_sent_ns the smallest send
+ * time counted (0 before the first), last_stored_ms the largest record
+ * time stamp among them. */
 struct sl_verify {
 	struct verify_host **slots;
 	size_t n_slots;
 	size_t n_hosts;
 	uint64_t foreign;
+	uint64_t sent_after_ns;
+	uint64_t older;
+	uint64_t counted;
+	uint64_t first_sent_ns;
 	uint64_t last_stored_ms;
 	struct sl_hist lat;
 };
@@ -328,6 +334,12 @@ host_lost(const struct verify_host *h, const struct sl_verify_expect *ex)
 	return expected - seen;
 }
 
+void
+sl_verify_sent_after(struct sl_verify *v, uint64_t t_ns)
+{
+	v->sent_after_ns = t_ns;
+}
+
 int
 sl_verify_add(struct sl_verify *v, const uint8_t *msg, size_t len,
 	      int64_t ts_ms)
@@ -340,6 +352,10 @@ sl_verify_add(struct sl_verify *v, const uint8_t *msg, size_t len,
 		v->foreign++;
 		return 0;
 	}
+	if (mk.t_ns < v->sent_after_ns) {
+		v->older++;
+		return 0;
+	}
 	h = find_host(v, &mk);
 	if (h == NULL)
 		return -1;
@@ -347,6 +363,9 @@ sl_verify_add(struct sl_verify *v, const uint8_t *msg, size_t len,
 	if (fresh < 0)
 		return -1;
 	h->received++;
+	v->counted++;
+	if (v->first_sent_ns == 0 || mk.t_ns < v->first_sent_ns)
+		v->first_sent_ns = mk.t_ns;
 	if (fresh) {
 		h->distinct++;
 		if (mk.seq < h->max_seq)
@@ -370,6 +389,12 @@ sl_verify_add(struct sl_verify *v, const uint8_t *msg, size_t len,
 			v->last_stored_ms = (uint64_t)ts_ms;
 	}
 	return 1;
+}
+
+uint64_t
+sl_verify_counted(const struct sl_verify *v)
+{
+	return v->counted;
 }
 
 void
@@ -397,6 +422,8 @@ sl_verify_totals(const struct sl_verify *v, const struct sl_verify_expect *ex,
 	    ex->expect_total - t->distinct > t->lost)
 		t->lost = ex->expect_total - t->distinct;
 	t->foreign = v->foreign;
+	t->older = v->older;
+	t->first_sent_ns = v->first_sent_ns;
 	t->last_stored_ms = v->last_stored_ms;
 	t->lat = v->lat;
 }

@@ -41,11 +41,13 @@ struct sl_verify_expect {
 	uint64_t expect_total;
 };
 
-/* Totals over all hosts. lost follows struct sl_verify_expect; lat holds
- * every blast message that had a record time stamp, in microseconds;
- * last_stored_ms is the latest record time stamp of a blast message (ms
- * since the epoch, 0 when none had one): a benchmark's clock stops there,
- * whoever produced the records. */
+/* Totals over all hosts. lost follows struct sl_verify_expect; older
+ * counts blast messages left out for being sent before the verifier's
+ * sent-after time; lat holds every blast message that had a record time
+ * stamp, in microseconds. first_sent_ns is the earliest send time of a
+ * counted message (0 when none), last_stored_ms the latest record time
+ * stamp (ms since the epoch, 0 when none had one): a benchmark's clock
+ * runs between the two, whoever produced the records. */
 struct sl_verify_totals {
 	uint64_t hosts;
 	uint64_t received;
@@ -54,6 +56,8 @@ struct sl_verify_totals {
 	uint64_t duplicated;
 	uint64_t reordered;
 	uint64_t foreign;
+	uint64_t older;
+	uint64_t first_sent_ns;
 	uint64_t last_stored_ms;
 	struct sl_hist lat;
 };
@@ -76,12 +80,23 @@ struct sl_verify *sl_verify_new(void);
 /* Frees v and everything it holds; v may be NULL. */
 void sl_verify_free(struct sl_verify *v);
 
+/* Leaves out, from then on, the blast messages sent before t_ns (ns since
+ * the epoch): what a topic held before a run, or the probe that opened
+ * it. They are counted in totals.older only. 0, the default, keeps all. */
+void sl_verify_sent_after(struct sl_verify *v, uint64_t t_ns);
+
 /* Counts one message read from Kafka: msg[0..len) its bytes (not kept),
  * ts_ms its record time stamp in ms since the epoch, or -1 when the
  * record has none (no latency is taken then). Returns 1 for a blast
- * message, 0 for a foreign one, -1 when out of memory (nothing counted). */
+ * message counted, 0 for a foreign one or one sent before the sent-after
+ * time, -1 when out of memory (nothing counted). */
 int sl_verify_add(struct sl_verify *v, const uint8_t *msg, size_t len,
 		  int64_t ts_ms);
+
+/* Returns how many blast messages v has counted so far (repeats
+ * included, older ones not): a reader that sees it move knows when the
+ * last one arrived. */
+uint64_t sl_verify_counted(const struct sl_verify *v);
 
 /* Sums up v under ex into *t. */
 void sl_verify_totals(const struct sl_verify *v,

@@ -60,6 +60,7 @@ struct cat_args {
 	const char *key_file;   /* keys of encrypted envelopes, or NULL */
 	int verify;
 	int exactly_once;       /* --verify: a duplicate fails the run too */
+	uint64_t sent_after_ms; /* --verify: older blast messages left out */
 	struct sl_verify_expect expect;
 	uint64_t top;
 	unsigned n_props;
@@ -86,6 +87,8 @@ struct cat_run {
 	struct sl_envelope_decoder *dec;  /* NULL with --no-decode */
 	uint64_t bad_envelopes;
 	struct sl_verify *ver;            /* set with --verify only */
+	uint64_t ver_counted;             /* what ver had counted ... */
+	int64_t last_read_ms;             /* ... when it last moved (epoch) */
 };
 
 static volatile sig_atomic_t cat_stop;
@@ -150,6 +153,10 @@ usage(FILE *f)
 		"messages\n"
 		"  --exactly-once     --verify: a duplicate fails the check "
 		"too\n"
+		"  --sent-after MS    --verify: leave out messages sent before "
+		"MS (ms since\n"
+		"                     the epoch), e.g. a probe or an earlier "
+		"run\n"
 		"  --top N            --verify: hosts in the table, most lost "
 		"first (20)\n"
 		"  --help             show this help\n"
@@ -210,6 +217,7 @@ parse_args(int argc, char **argv, struct cat_args *a)
 		{ "expect", required_argument, NULL, 'e' },
 		{ "expect-total", required_argument, NULL, 'E' },
 		{ "exactly-once", no_argument, NULL, 'O' },
+		{ "sent-after", required_argument, NULL, 'A' },
 		{ "top", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -299,6 +307,17 @@ parse_args(int argc, char **argv, struct cat_args *a)
 			break;
 		case 'O':
 			a->exactly_once = 1;
+			verify_only = 1;
+			break;
+		case 'A':
+			/* Up to 2^63 ns, where the send time in ns would wrap. */
+			if (sl_args_count(optarg, 1, INT64_MAX / 1000000,
+					  &a->sent_after_ms) < 0) {
+				fprintf(stderr, "sluice-cat: bad --sent-after "
+					"\"%s\": want ms since the epoch\n",
+					optarg);
+				return -1;
+			}
 			verify_only = 1;
 			break;
 		case 'o':
@@ -968,6 +987,27 @@ take_message(FILE *out, const struct cat_args *a, struct cat_run *r,
  * error. With --verify the deadline moves on with every message, so it
  * ends the run after --timeout without one. Returns 0, or -1 on a
  * failure already reported. */
+/* With --verify, notes the time (ms since the epoch) when the verifier's
+ * count last moved: the moment the last blast message became readable, a
+ * clock that does not depend on how a producer stamps its records
+ * (rsyslog's omkafka stamps the syslog header's time, in whole seconds).
+ * Called once per batch read, so it is late by at most one batch. */
+static void
+note_read(struct cat_run *r)
+{
+	struct timespec now;
+	uint64_t counted;
+
+	if (r->ver == NULL)
+		return;
+	counted = sl_verify_counted(r->ver);
+	if (counted == r->ver_counted)
+		return;
+	r->ver_counted = counted;
+	clock_gettime(CLOCK_REALTIME, &now);
+	r->last_read_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 static int
 consume(const struct cat_args *a, struct cat_run *r)
 {
@@ -1018,6 +1058,7 @@ consume(const struct cat_args *a, struct cat_run *r)
 				strerror(errno));
 			return -1;
 		}
+		note_read(r);
 		rd_kafka_poll(r->rk, 0);
 	}
 	return cat_fatal ? -1 : 0;
@@ -1039,14 +1080,18 @@ report_verify(const struct cat_args *a, const struct cat_run *r)
 	sl_verify_totals(r->ver, &a->expect, &t);
 	printf("sluice-cat: verify hosts=%" PRIu64 " received=%" PRIu64
 	       " distinct=%" PRIu64 " lost=%" PRIu64 " duplicated=%" PRIu64
-	       " reordered=%" PRIu64 " foreign=%" PRIu64 " p50_ms=%.3f"
-	       " p99_ms=%.3f p999_ms=%.3f max_ms=%.3f last_stored_ms=%" PRIu64
-	       "\n", t.hosts, t.received,
+	       " reordered=%" PRIu64 " foreign=%" PRIu64 " older=%" PRIu64
+	       " p50_ms=%.3f"
+	       " p99_ms=%.3f p999_ms=%.3f max_ms=%.3f first_sent_ms=%" PRIu64
+	       " last_stored_ms=%" PRIu64 " last_read_ms=%" PRId64 "\n",
+	       t.hosts, t.received,
 	       t.distinct, t.lost, t.duplicated, t.reordered, t.foreign,
+	       t.older,
 	       (double)sl_hist_quantile(&t.lat, 0.5) / 1000.0,
 	       (double)sl_hist_quantile(&t.lat, 0.99) / 1000.0,
 	       (double)sl_hist_quantile(&t.lat, 0.999) / 1000.0,
-	       (double)t.lat.max / 1000.0, t.last_stored_ms);
+	       (double)t.lat.max / 1000.0, t.first_sent_ns / 1000000u,
+	       t.last_stored_ms, r->last_read_ms);
 	if (fflush(stdout) == EOF) {
 		fprintf(stderr, "sluice-cat: stdout: %s\n", strerror(errno));
 		return 1;
@@ -1124,6 +1169,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "sluice-cat: out of memory\n");
 			goto out;
 		}
+		sl_verify_sent_after(run.ver, args.sent_after_ms * 1000000u);
 	}
 
 	run.start_ms = now_ms();

@@ -401,6 +401,7 @@ sl_sluiced "$SL_SRC/deploy/examples/loopback.conf" \
 	--sites 2 --rate 20000 --corpus "$SL_CORPUS" \
 	>"$SL_WORK/udp.sum" 2>"$SL_WORK/udp.log" ||
 	sl_fail "sluice-blast udp exited $?"
+between_ms=$(date +%s%3N)
 "$blast" relp --target "127.0.0.1:$relp_port" --format 3164 --hosts 4 \
 	--count 20000 --corpus "$SL_CORPUS" \
 	>"$SL_WORK/relp.sum" 2>"$SL_WORK/relp.log" ||
@@ -414,13 +415,25 @@ summary() { tail -n 1 "$SL_WORK/verify.out"; }
 verify --topic logs --count 40000 --timeout 20 --expect-total 40000 \
 	--exactly-once
 [ "$rc" -eq 0 ] || sl_fail "verify exited $rc: $(cat "$SL_WORK/verify.out")"
-summary | grep -Eq '^sluice-cat: verify hosts=12 received=40000 distinct=40000 lost=0 duplicated=0 reordered=0 foreign=0 p50_ms=[0-9.]+ p99_ms=[0-9.]+ p999_ms=[0-9.]+ max_ms=[0-9.]+ last_stored_ms=[1-9][0-9]{12}$' ||
+summary | grep -Eq '^sluice-cat: verify hosts=12 received=40000 distinct=40000 lost=0 duplicated=0 reordered=0 foreign=0 older=0 p50_ms=[0-9.]+ p99_ms=[0-9.]+ p999_ms=[0-9.]+ max_ms=[0-9.]+ first_sent_ms=[1-9][0-9]{12} last_stored_ms=[1-9][0-9]{12} last_read_ms=[1-9][0-9]{12}$' ||
 	sl_fail "verify summary: $(summary)"
 [ "$(grep -Ec '^site[01]-host[0-3] +5424 +2500 +2500 +0 +0 +0 ' "$SL_WORK/verify.out")" -eq 8 ] ||
 	sl_fail "udp hosts not 8 x 2500: $(cat "$SL_WORK/verify.out")"
 [ "$(grep -Ec '^site0-host[0-3] +3164 +5000 +5000 +0 +0 +0 ' "$SL_WORK/verify.out")" -eq 4 ] ||
 	sl_fail "relp hosts not 4 x 5000: $(cat "$SL_WORK/verify.out")"
 sl_log "verify: $(summary)"
+
+# Only what was sent after the udp run: the udp messages are older, the
+# last one read after this verifier started.
+read_from_ms=$(date +%s%3N)
+verify --topic logs --timeout 3 --expect-total 20000 --sent-after "$between_ms"
+[ "$rc" -eq 0 ] || sl_fail "verify --sent-after exited $rc: $(cat "$SL_WORK/verify.out")"
+summary | grep -Eq '^sluice-cat: verify hosts=4 received=20000 distinct=20000 lost=0 duplicated=0 reordered=0 foreign=0 older=20000 ' ||
+	sl_fail "verify --sent-after summary: $(summary)"
+first=$(summary | sed -n 's/.* first_sent_ms=\([0-9]*\) .*/\1/p')
+last=$(summary | sed -n 's/.* last_read_ms=\([0-9]*\)$/\1/p')
+[ "$first" -ge "$between_ms" ] && [ "$last" -ge "$read_from_ms" ] ||
+	sl_fail "verify --sent-after: sent from $first, read until $last, verifier started at $read_from_ms"
 
 # More expected than sent: the missing ones count as lost, exit 1.
 verify --topic logs --timeout 3 --expect-total 40500

@@ -542,6 +542,46 @@ test_latency(void **state)
 	sl_verify_free(v);
 }
 
+/* With a sent-after time, older blast messages (a probe, an earlier run)
+ * count only as older: not received, not lost, no latency, and the first
+ * send time is the earliest of the rest. */
+static void
+test_sent_after(void **state)
+{
+	struct sl_verify *v = sl_verify_new();
+	struct sl_verify_totals t;
+	size_t n;
+
+	(void)state;
+	assert_non_null(v);
+	add_gen(v, SL_BLAST_RFC5424, 0, 1, T0_NS, T0_MS);
+	totals(v, 0, 0, &t);
+	assert_int_equal(t.first_sent_ns, T0_NS);
+	assert_int_equal(t.older, 0);
+
+	sl_verify_sent_after(v, T0_NS + 5000000u);
+	/* Sent 1 ns too early: left out. */
+	n = sl_blast_gen_next(&F.gen[SL_BLAST_RFC3164], 1, 1,
+			      T0_NS + 4999999u, F.buf);
+	assert_int_equal(add_bytes(v, F.buf, n, T0_MS + 9), 0);
+	add_gen(v, SL_BLAST_RFC3164, 1, 2, T0_NS + 7000000u, T0_MS + 8);
+	add_gen(v, SL_BLAST_RFC3164, 1, 3, T0_NS + 5000000u, T0_MS + 7);
+	totals(v, 0, 3, &t);
+	assert_int_equal(t.older, 1);
+	assert_int_equal(sl_verify_counted(v), 3);
+	assert_int_equal(t.foreign, 0);
+	assert_int_equal(t.received, 3);
+	assert_int_equal(t.distinct, 3);
+	assert_int_equal(t.lat.count, 3);
+	assert_int_equal(t.last_stored_ms, T0_MS + 8);
+	/* The message counted before the cut keeps the earliest send. */
+	assert_int_equal(t.first_sent_ns, T0_NS);
+	/* Host 1's seq 1 was left out, so it is a gap of host 1, the one
+	 * loss (no more, as the three counted make the expected total). */
+	assert_int_equal(t.lost, 1);
+	sl_verify_free(v);
+}
+
 /* Reads what sl_verify_print_hosts() writes into a NUL-terminated heap
  * string the caller frees. */
 static char *
@@ -680,6 +720,7 @@ main(void)
 		cmocka_unit_test(test_expect_boundaries),
 		cmocka_unit_test(test_many_hosts),
 		cmocka_unit_test(test_latency),
+		cmocka_unit_test(test_sent_after),
 		cmocka_unit_test(test_print_hosts),
 	};
 
