@@ -25,7 +25,8 @@ PACKAGES=(
 	gcc pkg-config meson ninja-build
 	libdpdk-dev dpdk librdkafka-dev liblz4-dev libsodium-dev libcmocka-dev libpcap-dev
 	libssl-dev openssl libjansson-dev libmicrohttpd-dev libsystemd-dev
-	libhugetlbfs-bin kcat rsyslog rsyslog-relp rsyslog-gnutls bsdutils iproute2 iputils-ping ethtool
+	libhugetlbfs-bin kcat rsyslog rsyslog-relp rsyslog-gnutls rsyslog-kafka gnuplot-nox
+	bsdutils iproute2 iputils-ping ethtool
 	procps python3 python3-scapy lz4
 	clang libclang-rt-14-dev
 	prometheus chromium
