@@ -296,10 +296,20 @@ lcore_main(void *arg)
 			work += rx_round(r);
 		if (r->worker != NULL)
 			work += sl_worker_poll(r->worker);
-		if (work > 0)
+		if (r->sock != NULL && r->idle_sleep_us > 0 &&
+		    sl_sockudp_drained(r->sock)) {
+			/* A kernel socket read short is empty: polling it
+			 * again costs a system call per datagram at a few
+			 * hundred thousand a second. Waiting lets the kernel
+			 * queue a burst for one recvmmsg, as a NIC's
+			 * interrupt moderation would. */
 			idle_rounds = 0;
-		else
+			rte_delay_us_sleep(r->idle_sleep_us);
+		} else if (work > 0) {
+			idle_rounds = 0;
+		} else {
 			idle_wait(r, &idle_rounds);
+		}
 	}
 	lcore_finish(r);
 	if (r->worker != NULL)

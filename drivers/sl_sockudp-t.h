@@ -20,7 +20,11 @@
  * overflow + i * slot (slot = what max_message needs) and is copied into chained mbufs,
  * so small datagrams land in their mbuf with no copy at all; kernel_drops
  * is the last drop count the kernel reported, so only its increase is
- * counted (as SL_DROP_SOCKET_FULL). */
+ * counted (as SL_DROP_SOCKET_FULL). Slots [0, armed) are armed but for
+ * [0, stale), which the last read filled (the kernel rewrote their
+ * headers and their mbufs may be gone): only those are set up again, not
+ * the whole burst for every read. drained says the last read found fewer
+ * datagrams than it had room for: the socket was empty. */
 struct sl_sockudp {
 	int fd;
 	unsigned burst;
@@ -41,6 +45,9 @@ struct sl_sockudp {
 		struct cmsghdr align;
 	} control[SL_BURST_MAX];
 	uint32_t kernel_drops;
+	unsigned armed;
+	unsigned stale;
+	int drained;
 };
 
 #endif

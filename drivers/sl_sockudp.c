@@ -120,7 +120,8 @@ sl_sockudp_close(struct sl_sockudp *s)
 	rte_free(s);
 }
 
-/* Makes every slot point at an mbuf. Returns the number of armed slots
+/* Makes every slot point at an mbuf, setting up only the slots the last
+ * read filled and those not armed yet. Returns the number of armed slots
  * (a prefix of the burst; fewer when the pool runs dry). */
 static unsigned
 arm(struct sl_sockudp *s)
@@ -130,6 +131,8 @@ arm(struct sl_sockudp *s)
 	for (i = 0; i < s->burst; i++) {
 		struct rte_mbuf *m = s->mbufs[i];
 
+		if (i >= s->stale && i < s->armed)
+			continue;
 		if (m == NULL) {
 			m = rte_pktmbuf_alloc(s->mp);
 			if (m == NULL)
@@ -149,7 +152,22 @@ arm(struct sl_sockudp *s)
 			.msg_controllen = sizeof(s->control[i].buf),
 		};
 	}
+	s->armed = i;
+	s->stale = 0;
 	return i;
+}
+
+/* Reads what is queued into the armed slots, without waiting. Returns
+ * what recvmmsg() returns. */
+static int
+read_burst(struct sl_sockudp *s, unsigned armed)
+{
+	int got = recvmmsg(s->fd, s->msgs, armed, MSG_DONTWAIT, NULL);
+
+	s->drained = got < (int)armed;
+	if (got > 0)
+		s->stale = (unsigned)got;
+	return got;
 }
 
 unsigned
@@ -163,10 +181,11 @@ sl_sockudp_discard(struct sl_sockudp *s)
 
 	armed = arm(s);
 	while (armed > 0 && rte_rdtsc() < deadline) {
-		got = recvmmsg(s->fd, s->msgs, armed, MSG_DONTWAIT, NULL);
+		got = read_burst(s, armed);
 		if (got <= 0)
 			break;
 		total += (unsigned)got;
+		armed = arm(s);
 	}
 	SL_STAT_DROP(s->stats, SL_DROP_SHUTDOWN, total);
 	if (getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0 &&
@@ -179,6 +198,12 @@ sl_sockudp_discard(struct sl_sockudp *s)
 		total += more;
 	}
 	return total;
+}
+
+int
+sl_sockudp_drained(const struct sl_sockudp *s)
+{
+	return s->drained;
 }
 
 void
@@ -273,7 +298,7 @@ sl_sockudp_rx(struct sl_sockudp *s, struct rte_mbuf **out, uint64_t rx_ns)
 	armed = arm(s);
 	if (armed == 0)
 		return 0;
-	got = recvmmsg(s->fd, s->msgs, armed, MSG_DONTWAIT, NULL);
+	got = read_burst(s, armed);
 	if (got <= 0)
 		return 0;
 	for (i = 0; i < (unsigned)got; i++) {

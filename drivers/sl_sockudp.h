@@ -41,4 +41,8 @@ void sl_sockudp_bind(struct sl_sockudp *s);
 unsigned sl_sockudp_rx(struct sl_sockudp *s, struct rte_mbuf **out,
 		       uint64_t rx_ns);
 
+/* Returns 1 when the last read found fewer datagrams than a burst (the
+ * socket had nothing more queued), else 0. */
+int sl_sockudp_drained(const struct sl_sockudp *s);
+
 #endif
