@@ -102,6 +102,11 @@ class Sluiced(Peer):
         }
         if self.fmt == "envelope":
             sets["envelope.buckets"] = "64"
+        if self.kind == "relp":
+            # The sender's window (docs/configuration.md, [input.relp]
+            # window: raise it for busy senders); librelp's imrelp has no
+            # window of its own, so rsyslog reads whatever comes.
+            sets["input.relp.window"] = "1024"
         # The UDP input cannot be turned off: when it is not the one
         # measured it listens where nobody sends. TCP and RELP are off
         # unless measured.
