@@ -291,18 +291,22 @@ lcore_main(void *arg)
 		sl_worker_bind(r->worker);
 
 	while (!__atomic_load_n(&run.rx_stop, __ATOMIC_ACQUIRE)) {
+		unsigned worked = 0;
+
 		work = 0;
 		if (r->has_rx)
 			work += rx_round(r);
 		if (r->worker != NULL)
-			work += sl_worker_poll(r->worker);
-		if (r->sock != NULL && r->idle_sleep_us > 0 &&
+			work += worked = sl_worker_poll(r->worker);
+		if (r->sock != NULL && r->idle_sleep_us > 0 && worked == 0 &&
 		    sl_sockudp_drained(r->sock)) {
 			/* A kernel socket read short is empty: polling it
 			 * again costs a system call per datagram at a few
 			 * hundred thousand a second. Waiting lets the kernel
 			 * queue a burst for one recvmmsg, as a NIC's
-			 * interrupt moderation would. */
+			 * interrupt moderation would; not while the worker
+			 * has messages of other inputs (the stream lcores)
+			 * to take. */
 			idle_rounds = 0;
 			rte_delay_us_sleep(r->idle_sleep_us);
 		} else if (work > 0) {

@@ -1093,7 +1093,9 @@ idle_check(struct sl_stream *s, uint64_t now)
 	for (slot = 0; slot < s->max_conns; slot++) {
 		struct sl_stream_conn *c = &s->conns[slot];
 
-		if (c->state == SL_CONN_FREE || now - c->last_tsc < idle_tsc)
+		/* last_tsc may be later than now: read in this very round. */
+		if (c->state == SL_CONN_FREE || now <= c->last_tsc ||
+		    now - c->last_tsc < idle_tsc)
 			continue;
 		/* Waiting for us (answers, room in the rings), not idle. */
 		if (c->in_backlog || c->paused ||
