@@ -1656,7 +1656,7 @@ sl_config_defaults(struct sl_config *c)
 	c->mbuf_size = 2176;
 	c->max_message = 65535;
 	c->ring_full = SL_RING_FULL_DROP;
-	c->idle_sleep_us = 50;
+	c->idle_sleep_us = 100;
 	c->frag_max_flows = 4096;
 	c->frag_ttl_ms = 2000;
 	c->max_sources = 65536;

@@ -5,7 +5,8 @@ acks=all everywhere. Not a test: it measures, it does not judge; the
 targets of issue 6 are ratios taken within the run.
 
     tests/perf/bench_suite.py BUILD_DIR [--quick] [--only SCENARIO,...]
-                              [--no-doc] [--out DIR] [--peers-prefix DIR]
+                              [--no-doc] [--no-profile] [--out DIR]
+                              [--peers-prefix DIR]
 
 Scenarios (--only takes these names):
   udp     sluice-blast udp at several offered rates and flat out, into
@@ -18,7 +19,12 @@ Scenarios (--only takes these names):
           (ring_full = wait): what sluiced's lcores sustain, records,
           envelopes, encrypted envelopes, one lcore and the pipeline
   memif   sluice-blast memif (DPDK to DPDK, no kernel) at offered rates
+  afpacket sluice-blast udp from a network namespace over a veth into
+          sluiced's DPDK net_af_packet port, at the udp scenario's rates
   kcat    kcat -P from a file of the same messages: no network at all
+
+Where a target is missed, sluiced's run behind it is repeated under
+perf record (not measured) and its busiest symbols go into the report.
 
 Every run: a fresh broker with topic logs:64 made before the peer starts,
 the peer started and sent one probe message that must come out of Kafka
@@ -37,8 +43,10 @@ import argparse
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -47,10 +55,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "sui
 
 from harness import (CpuSampler, Proc, SuiteError, Tools, capture_tcp_stream, free_port,  # noqa: E402
                      run_timed, udp_socket_drops, wait_for)
-from peers import SRC, Rsyslog, Sluiced, SyslogNg  # noqa: E402
+from peers import SRC, Rsyslog, Sluiced, SluicedAfPacket, SyslogNg  # noqa: E402
 import report  # noqa: E402
 
-SCENARIOS = ("udp", "tcp", "relp", "pcap", "memif", "kcat")
+SCENARIOS = ("udp", "tcp", "relp", "pcap", "memif", "afpacket", "kcat")
 # The embedded broker (librdkafka's mock cluster) keeps at most 5 MiB
 # per partition and silently drops older records beyond that: partitions
 # and hosts enough that a run stays well below it (a run that did not is
@@ -85,9 +93,8 @@ class Plan:
             self.pcap_count = 100000
             self.memif_rates = [50000]
             self.memif_count = 50000
-            # Within one sticky partition (librdkafka sticks for 10 ms) of
-            # the broker's 5 MiB.
-            self.kcat_count = 15000
+            self.kcat_count = 40000
+            self.kcat_repeats = 1
         else:
             self.udp_rates = [50000, 100000, 200000, 300000, 0]
             self.udp_seconds = 5
@@ -98,6 +105,7 @@ class Plan:
             self.memif_rates = [250000, 500000, 1000000, 0]
             self.memif_count = 2000000
             self.kcat_count = 1000000
+            self.kcat_repeats = 3
 
     def udp_count(self, rate):
         return self.udp_max if rate == 0 else min(self.udp_max, rate * self.udp_seconds)
@@ -128,28 +136,32 @@ class Suite:
 
     # --- one run of a peer behind a kernel socket -----------------------
     def socket_run(self, scenario, peer, mode, count, rate=0, extra=(), key_file=None,
-                   offered_label=None):
+                   offered_label=None, profile=None):
         """Starts a broker and PEER, probes, sends COUNT messages with
         sluice-blast MODE (paced at RATE msg/s, 0 = flat out), verifies
-        and records one row."""
+        and records one row. With PROFILE (a path), the run is recorded
+        by perf there instead, and not measured."""
         name = "%s_%s_%s" % (scenario, peer.name, rate)
         broker, brokers = self.tools.broker(name, partitions=PARTITIONS)
         sampler = None
         try:
             port = free_port()
             peer.start(brokers, port, RCVBUF, THREADS)
-            target = ["--target", "127.0.0.1:%d" % port]
+            target = ["--target", "%s:%d" % (peer.target_host, peer.port)]
             self.tools.run_blast(name + ".probe", mode,
-                                 target + ["--count", "1", "--hosts", "1", "--format", "3164"], 60)
+                                 target + ["--count", "1", "--hosts", "1", "--format", "3164"], 60,
+                                 peer.blast_wrap)
             target += list(extra)
             self.tools.probe(brokers)
-            drops0 = udp_socket_drops(port) if mode == "udp" else 0
+            sock_drops = mode == "udp" and peer.has_socket
+            drops0 = udp_socket_drops(port) if sock_drops else 0
             sampler = CpuSampler([peer.pid, broker.pid])
             sampler.start()
             args = target + ["--count", str(count), "--hosts", str(HOSTS), "--sites", str(SITES)]
             if rate:
                 args += ["--rate", str(rate)]
             bound = 60 + (count // rate if rate else count // 20000)
+            perf = Perf(peer.pid, profile, self.work) if profile else None
             t0 = time.time()
             # The verifier reads along: every peer's clock stops when its
             # last message could be read, whatever its producer stamps.
@@ -158,12 +170,15 @@ class Suite:
                                           sent_after_ms=int(t0 * 1000), live=True)
             try:
                 blast = self.tools.run_blast(name, mode, args + ["--duration", str(bound)],
-                                             bound + 30)
+                                             bound + 30, peer.blast_wrap)
             finally:
                 ver = self.tools.verify_finish(ver)
+                if perf is not None:
+                    perf.stop()
             sampler.stop()
-            self.check_retention(brokers, name, ver)
-            kdrops = udp_socket_drops(port) - drops0 if mode == "udp" else 0
+            if not profile:
+                self.check_retention(brokers, name, ver)
+            kdrops = udp_socket_drops(port) - drops0 if sock_drops else None
         finally:
             if sampler is not None and sampler.is_alive():
                 sampler.stop()
@@ -182,7 +197,8 @@ class Suite:
             row["acked_rate"] = float(blast.get("acked_rate", 0))
             row["ack_p50_ms"] = int(blast.get("p50_us", 0)) / 1000.0
             row["ack_p99_ms"] = int(blast.get("p99_us", 0)) / 1000.0
-        self.record(row)
+        if not profile:
+            self.record(row)
         return row
 
     def wait_settled(self, brokers, peer, quiet=1.0, timeout=300):
@@ -295,7 +311,7 @@ class Suite:
                          self.plan.relp_count, 0, ["--connections", "2", "--window", "1024"])
 
     def dpdk_run(self, scenario, name, conf, sets, count, sender=None, key_file=None,
-                 target_rate=0, label="sluiced"):
+                 target_rate=0, label="sluiced", profile=None):
         """sluiced on a DPDK port (CONF with SETS): either it replays a
         capture by itself (SENDER None) or SENDER (argv of sluice-blast
         memif) feeds it. The clock starts when sluiced listens (replay) or
@@ -318,11 +334,14 @@ class Suite:
                 sl.check_alive()
                 return "listening on udp" in sl.log_text()
             wait_for(listening, 60, "sluiced to listen (log: %s)" % sl.log_path, poll=0.002)
+            perf = Perf(sl.pid, profile, self.work) if profile else None
             t0 = time.time()
             blast = {"sent": str(count), "rate": "0"}
             if sender is not None:
                 blast = self.tools.run_blast(name, "memif", sender, 600)
             self.wait_settled(brokers, _Running(sl))
+            if perf is not None:
+                perf.stop()
             # A memif sender's clock starts at its first message, after its
             # own EAL start; a replay's when sluiced listens.
             ver = self.tools.verify(name, brokers, count, self.plan.verify_idle, key_file=key_file,
@@ -330,7 +349,8 @@ class Suite:
             if sender is not None:
                 t0 = int(ver["first_sent_ms"]) / 1000.0
             sampler.stop()
-            self.check_retention(brokers, name, ver)
+            if not profile:
+                self.check_retention(brokers, name, ver)
         finally:
             if sampler is not None and sampler.is_alive():
                 sampler.stop()
@@ -347,18 +367,24 @@ class Suite:
             # A capture's send times are when it was written, long before
             # the replay: no latency to speak of.
             row["p50_ms"] = row["p99_ms"] = None
-        self.record(row)
+        if not profile:
+            self.record(row)
         return row
 
-    def scenario_pcap(self):
+    def scenario_pcap(self, only=None, profile=None):
+        """Every replay, or with ONLY (a label) that one, profiled into
+        PROFILE."""
         shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else self.work
         pcap = os.path.join(shm, "suite_%d.pcap" % os.getpid())
         keys = os.path.join(self.work, "keys")
         try:
             # In memory: a capture read back from disk would put block I/O
             # into the receive lcore's time.
+            # A profile attaches to a running sluiced, after its start: a
+            # longer replay keeps the part it misses small.
+            count = self.plan.pcap_count * (3 if profile else 1)
             self.tools.run_blast("pcap_gen", "pcap",
-                                 ["--out", pcap, "--count", str(self.plan.pcap_count),
+                                 ["--out", pcap, "--count", str(count),
                                   "--hosts", str(HOSTS), "--sites", str(SITES),
                                   "--dst", "198.18.0.1:514"], 600)
             if os.path.exists(keys):
@@ -382,8 +408,12 @@ class Suite:
                  ["dataplane.mode=pipeline", "dataplane.workers=1"] + env, None),
             ]
             for name, label, sets, kf in runs:
-                self.attempt(label, self.dpdk_run, "pcap", name, "pcap.conf", base + sets,
-                             self.plan.pcap_count, key_file=kf, label=label)
+                if only is None:
+                    self.attempt(label, self.dpdk_run, "pcap", name, "pcap.conf", base + sets,
+                                 count, key_file=kf, label=label)
+                elif label == only:
+                    self.dpdk_run("pcap", name, "pcap.conf", base + sets, count,
+                                  key_file=kf, label=label, profile=profile)
         finally:
             if os.path.exists(pcap):
                 os.unlink(pcap)
@@ -403,17 +433,48 @@ class Suite:
                          "memif.conf", sets, self.plan.memif_count, sender=sender,
                          target_rate=rate, label="sluiced envelope")
 
-    def scenario_kcat(self):
-        self.attempt("kcat -P", self.kcat_run)
+    def scenario_afpacket(self):
+        for rate in self.plan.udp_rates:
+            for fmt in ("record", "envelope"):
+                peer = SluicedAfPacket(self.work, "afpacket_%s" % fmt, self.tools, fmt)
+                self.attempt("af_packet %s at %s" % (fmt, rate or "flat out"), self.socket_run,
+                             "afpacket", peer, "udp", self.plan.udp_count(rate), rate)
 
-    def kcat_run(self):
-        """kcat -P from a file of the messages sluice-blast makes (taken
-        from a TCP stream into a local file first), acks=all, the default
-        producer settings but a queue large enough for the whole file."""
+    def scenario_kcat(self):
+        """kcat -P from a file, KCAT_REPEATS times on a fresh broker each;
+        the run with the median rate is recorded (a short run of a single
+        process is noisy)."""
         count = self.plan.kcat_count
         path = os.path.join(self.work, "kcat.messages")
-        capture_tcp_stream(self.tools, path, count, HOSTS, SITES)
-        broker, brokers = self.tools.broker("kcat", partitions=PARTITIONS)
+        self.attempt("kcat -P: the file", capture_tcp_stream, self.tools, path, count,
+                     HOSTS, SITES)
+        if not os.path.exists(path):
+            return
+        # Keyed by host, as sluiced's records are: librdkafka's sticky
+        # partitioner would put unkeyed lines into few partitions, past the
+        # mock broker's 5 MiB each.
+        keyed = path + ".keyed"
+        with open(path, "rb") as src, open(keyed, "wb") as dst:
+            for line in src:
+                dst.write(line.split(b" ", 3)[2] + b"\t" + line)
+        path = keyed
+        rows = []
+        for i in range(self.plan.kcat_repeats):
+            row = self.attempt("kcat -P, run %d" % (i + 1), self.kcat_run, path, count, i)
+            if row is not None:
+                rows.append(row)
+        if rows:
+            rows.sort(key=lambda r: r["rate"])
+            row = rows[len(rows) // 2]
+            row["runs"] = [round(r["rate"]) for r in rows]
+            self.record(row)
+
+    def kcat_run(self, path, count, i):
+        """One kcat -P of the file at PATH (COUNT messages, each line KEY
+        TAB MESSAGE), acks=all, librdkafka's default producer settings but
+        a queue large enough for the whole file; returns its row."""
+        name = "kcat_%d" % i
+        broker, brokers = self.tools.broker(name, partitions=PARTITIONS)
         try:
             subprocess.run(["kcat", "-P", "-b", brokers, "-t", "logs", "-X", "acks=all"],
                            input=b"<13>Jan  1 00:00:00 probe sl seq=1 t=1\n", check=True,
@@ -421,30 +482,103 @@ class Suite:
             bsampler = CpuSampler([broker.pid])
             bsampler.start()
             t0 = time.time()
-            rc, wall, cpu = run_timed(["kcat", "-P", "-b", brokers, "-t", "logs",
+            rc, wall, cpu = run_timed(["kcat", "-P", "-b", brokers, "-t", "logs", "-K", "\t",
                                        "-X", "acks=all",
                                        "-X", "queue.buffering.max.messages=2000000",
-                                       "-l", path], os.path.join(self.work, "kcat.log"), 600)
+                                       "-l", path], os.path.join(self.work, name + ".log"), 600)
             if rc != 0:
                 raise SuiteError("kcat -P exited %d" % rc)
             # The probe's send time (t=1 ns) leaves it out of the count.
-            ver = self.tools.verify("kcat", brokers, count, self.plan.verify_idle,
+            ver = self.tools.verify(name, brokers, count, self.plan.verify_idle,
                                     sent_after_ms=1)
             bsampler.stop()
-            self.check_retention(brokers, "kcat", ver)
+            self.check_retention(brokers, name, ver)
         finally:
             broker.stop()
         distinct = int(ver["distinct"])
         bcpu = bsampler.at(t0 + wall)[0] - bsampler.samples[0][1][0]
-        self.record({"scenario": "kcat", "peer": "kcat -P", "input": "file",
-                     "target_rate": 0, "offered": 0.0, "sent": count, "delivered": distinct,
-                     "lost": count - distinct,
-                     "loss_pct": 100.0 * (count - distinct) / count,
-                     "duplicated": int(ver["duplicated"]), "seconds": wall,
-                     "rate": distinct / wall, "cpu_s": cpu,
-                     "cpu_s_per_m": cpu * 1e6 / distinct if distinct else None,
-                     "broker_cpu_s_per_m": bcpu * 1e6 / distinct if distinct else None,
-                     "p50_ms": None, "p99_ms": None})
+        return {"scenario": "kcat", "peer": "kcat -P", "input": "file",
+                "target_rate": 0, "offered": 0.0, "sent": count, "delivered": distinct,
+                "lost": count - distinct,
+                "loss_pct": 100.0 * (count - distinct) / count,
+                "duplicated": int(ver["duplicated"]), "seconds": wall,
+                "rate": distinct / wall, "cpu_s": cpu,
+                "cpu_s_per_m": cpu * 1e6 / distinct if distinct else None,
+                "broker_cpu_s_per_m": bcpu * 1e6 / distinct if distinct else None,
+                "p50_ms": None, "p99_ms": None}
+
+    def profile_missed(self):
+        """Runs sluiced again, under perf, in each run behind a missed
+        target; returns what report.profiles_text() shows."""
+        out = []
+        for (scenario, label, rate), whats in report.missed_runs(self.rows):
+            path = os.path.join(self.work, "perf_%s_%s_%s.data"
+                                % (scenario, label.replace(" ", "_").replace(",", ""), rate))
+            entry = {"run": "%s, %s%s" % (scenario, label,
+                                          ", " + report.rate_label(rate) if scenario == "udp"
+                                          else ""),
+                     "targets": whats, "how": "perf record -F 999 -g, all threads"}
+            try:
+                if scenario == "pcap":
+                    self.scenario_pcap(only=label, profile=path)
+                else:
+                    fmt = label.split()[-1]
+                    peer = Sluiced(scenario, self.work, "profile_%s_%s" % (scenario, fmt),
+                                   self.tools, fmt)
+                    extra = (["--connections", "2", "--window", "1024"]
+                             if scenario == "relp" else [])
+                    count = (self.plan.udp_count(rate) if scenario == "udp"
+                             else self.plan.relp_count)
+                    self.socket_run(scenario, peer, scenario, count, rate, extra, profile=path)
+                entry.update(perf_top(path))
+            except (SuiteError, subprocess.SubprocessError, OSError) as e:
+                entry["error"] = str(e)
+            self.log("profile %s: %s" % (entry["run"], entry.get("error", "done")))
+            out.append(entry)
+        return out
+
+
+class Perf:
+    """perf record of a process and all its threads, from now until
+    stop()."""
+
+    def __init__(self, pid, path, work):
+        self.proc = Proc("perf", ["perf", "record", "-F", "999", "-g", "-p", str(pid),
+                                  "-o", path], os.path.join(work, "perf.log"))
+        # perf needs a moment to attach to every thread.
+        time.sleep(0.5)
+
+    def stop(self):
+        if self.proc.alive():
+            os.killpg(self.proc.pid, signal.SIGINT)
+        self.proc.stop()
+
+
+def perf_top(path, limit=20):
+    """The symbols with the most samples in a perf.data, and the share of
+    each thread: {"top": [[pct, thread, object, symbol]...], "threads":
+    [[thread, pct]...]}."""
+    def report_(sort):
+        r = subprocess.run(["perf", "report", "-i", path, "--stdio", "--no-children",
+                            "-g", "none", "--percent-limit", "0.5", "--sort", sort],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=300)
+        if r.returncode != 0:
+            raise SuiteError("perf report: %s" % r.stderr.strip()[-300:])
+        return [ln for ln in r.stdout.splitlines() if ln.strip() and not ln.startswith("#")]
+    top = []
+    for ln in report_("comm,dso,sym"):
+        m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+(\S+)\s+\[.\]\s+(.*\S)", ln)
+        if m and len(top) < limit:
+            top.append([m.group(1), m.group(2), m.group(3), m.group(4).replace("|", "\\|")])
+    threads = []
+    for ln in report_("comm"):
+        m = re.match(r"\s*([\d.]+)%\s+(.*\S)", ln)
+        if m:
+            threads.append([m.group(2), m.group(1)])
+    if not top:
+        raise SuiteError("perf recorded no samples (%s)" % path)
+    return {"top": top, "threads": threads}
 
 
 class _Running:
@@ -503,6 +637,8 @@ def main():
     ap.add_argument("--only", default=",".join(SCENARIOS),
                     help="comma-separated scenarios (%s)" % ", ".join(SCENARIOS))
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    ap.add_argument("--no-profile", dest="profile", action="store_false",
+                    help="do not profile sluiced where a target is missed")
     ap.add_argument("--out", help="where results, plots and logs go")
     ap.add_argument("--peers-prefix", help="where install.sh unpacked syslog-ng")
     args = ap.parse_args()
@@ -527,10 +663,12 @@ def main():
     for s in only:
         suite.log("scenario %s" % s)
         getattr(suite, "scenario_" + s)()
+    profiles = suite.profile_missed() if args.profile else []
     b1 = busy_jiffies()
     machine["minutes"] = round((time.time() - t0) / 60, 1)
     machine["busy_pct"] = round(100.0 * (b1[0] - b0[0]) / max(1, b1[1] - b0[1]))
-    results = {"machine": machine, "rows": suite.rows, "failures": suite.failures}
+    results = {"machine": machine, "rows": suite.rows, "failures": suite.failures,
+               "profiles": profiles}
     with open(os.path.join(suite.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     report.write(results, suite.out, None if args.no_doc else os.path.join(SRC, "docs"))

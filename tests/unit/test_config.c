@@ -163,7 +163,7 @@ test_defaults(void **state)
 	assert_int_equal(c->mbuf_size, 2176);
 	assert_int_equal(c->max_message, 65535);
 	assert_int_equal(c->ring_full, SL_RING_FULL_DROP);
-	assert_int_equal(c->idle_sleep_us, 50);
+	assert_int_equal(c->idle_sleep_us, 100);
 	assert_int_equal(c->frag_max_flows, 4096);
 	assert_int_equal(c->frag_ttl_ms, 2000);
 	assert_int_equal(c->max_sources, 65536);

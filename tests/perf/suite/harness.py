@@ -192,15 +192,16 @@ class Tools:
         with open(boot) as f:
             return p, f.read().strip()
 
-    def blast_cmd(self, mode, args):
-        return [self.blast, mode, "--corpus", self.corpus] + list(args)
+    def blast_cmd(self, mode, args, wrap=()):
+        return list(wrap) + [self.blast, mode, "--corpus", self.corpus] + list(args)
 
-    def run_blast(self, name, mode, args, timeout):
-        """Runs sluice-blast to the end; returns its summary line as a
-        dict. Raises SuiteError when it fails or outlives timeout."""
+    def run_blast(self, name, mode, args, timeout, wrap=()):
+        """Runs sluice-blast (behind WRAP, e.g. ip netns exec NS) to the
+        end; returns its summary line as a dict. Raises SuiteError when it
+        fails or outlives timeout."""
         log = os.path.join(self.work, name + ".blast.log")
         with open(log, "wb") as err:
-            p = subprocess.Popen(self.blast_cmd(mode, args), stdout=subprocess.PIPE,
+            p = subprocess.Popen(self.blast_cmd(mode, args, wrap), stdout=subprocess.PIPE,
                                  stderr=err, stdin=subprocess.DEVNULL)
             try:
                 out, _ = p.communicate(timeout=timeout)

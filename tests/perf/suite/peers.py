@@ -11,6 +11,7 @@ setting explained there."""
 import os
 import socket
 import string
+import subprocess
 
 from harness import Proc, SuiteError, free_port, wait_for
 
@@ -40,6 +41,12 @@ class Peer:
 
     label = None
     stamps_produce_time = True
+    # Where the sender sends, and what it runs behind (a network
+    # namespace for the DPDK peer).
+    target_host = "127.0.0.1"
+    blast_wrap = ()
+    # The kernel counts a UDP socket's drops; a DPDK port has no socket.
+    has_socket = True
 
     def __init__(self, kind, work, name):
         self.kind = kind
@@ -131,6 +138,85 @@ class Sluiced(Peer):
             rc = self.proc.stop()
             if rc != 0:
                 raise SuiteError("sluiced exited %s; log: %s" % (rc, self.proc.log_path))
+
+
+class SluicedAfPacket(Peer):
+    """sluiced on DPDK's net_af_packet over one end of a veth pair; the
+    other end is in a network namespace made here, where sluice-blast
+    sends through the kernel's stack (deploy/examples/af_packet.conf).
+    The port counts what its ring could not take (nic_imissed)."""
+
+    has_socket = False
+
+    def __init__(self, work, name, tools, fmt):
+        super().__init__("udp", work, name)
+        self.tools = tools
+        self.fmt = fmt
+        self.label = "sluiced %s, af_packet" % fmt
+        tag = "%d" % (os.getpid() % 100000)
+        self.ns = "sl-bench-" + tag
+        self.host_if = "slbh" + tag
+        self.peer_if = "slbn" + tag
+        self.target_host = "198.18.0.1"
+        self.blast_wrap = ("ip", "netns", "exec", self.ns)
+        self.made = []
+
+    def sh(self, *argv):
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            raise SuiteError("%s: %s" % (" ".join(argv), r.stdout.strip()))
+
+    def start(self, brokers, port, rcvbuf, threads):
+        self.port = 514
+        self.sh("ip", "netns", "add", self.ns)
+        self.made.append(("ip", "netns", "del", self.ns))
+        self.sh("ip", "link", "add", self.host_if, "type", "veth", "peer", "name",
+                self.peer_if, "netns", self.ns)
+        self.made.append(("ip", "link", "del", self.host_if))
+        # No IPv6 chatter on the wire; no checksum offload on the sender,
+        # since af_packet hands DPDK the frame before the kernel filled it
+        # in (as test_af_packet does).
+        self.sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % self.host_if)
+        self.sh("ip", "netns", "exec", self.ns, "sysctl", "-qw",
+                "net.ipv6.conf.all.disable_ipv6=1")
+        self.sh("ip", "link", "set", self.host_if, "up")
+        self.sh("ip", "-n", self.ns, "link", "set", "lo", "up")
+        self.sh("ip", "-n", self.ns, "addr", "add", "198.18.0.2/24", "dev", self.peer_if)
+        self.sh("ip", "-n", self.ns, "link", "set", self.peer_if, "up")
+        subprocess.run(["ip", "netns", "exec", self.ns, "ethtool", "-K", self.peer_if,
+                        "tx", "off", "gso", "off", "tso", "off"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The socket buffer of the others is the ring here: as many
+        # frames as 32 MiB holds.
+        frames = rcvbuf // 8192
+        argv = [self.tools.sluiced, "--config",
+                os.path.join(SRC, "deploy", "examples", "af_packet.conf"),
+                "--set", "kafka.brokers=" + brokers,
+                "--set", "eal.file_prefix=suite_%s_%d" % (self.name, os.getpid()),
+                "--set", "stats.interval=0", "--set", "http.listen=",
+                "--set", "port.veth.devargs=net_af_packet0,iface=%s,framesz=8192,"
+                "blocksz=8192,framecnt=%d" % (self.host_if, frames),
+                "--set", "dataplane.mbufs=%d" % (2 * frames + 4095),
+                "--set", "routing.default_format=" + self.fmt]
+        if self.fmt == "envelope":
+            argv += ["--set", "envelope.buckets=64"]
+        self.proc = Proc(self.label, argv, os.path.join(self.work, self.name + ".log"))
+
+        def ready():
+            self.proc.check_alive()
+            return "listening on udp" in self.proc.log_text()
+        wait_for(ready, 60, "%s to listen (log: %s)" % (self.label, self.proc.log_path))
+
+    def stop(self):
+        try:
+            if self.proc is not None:
+                rc = self.proc.stop()
+                if rc != 0:
+                    raise SuiteError("sluiced exited %s; log: %s" % (rc, self.proc.log_path))
+        finally:
+            for argv in reversed(self.made):
+                subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.made = []
 
 
 class Rsyslog(Peer):

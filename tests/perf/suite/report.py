@@ -9,7 +9,8 @@ import subprocess
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Peers in the order of every table and plot.
-ORDER = ["sluiced record", "sluiced envelope", "rsyslog", "syslog-ng"]
+ORDER = ["sluiced record", "sluiced envelope", "rsyslog", "syslog-ng",
+         "sluiced record, af_packet", "sluiced envelope, af_packet"]
 
 
 def fmt(v, digits=0):
@@ -98,7 +99,9 @@ def verdict(got, need):
 
 def targets(rows):
     """The ratios of issue 6, each measured within this run: a list of
-    (target, measured, verdict) rows; a missing measurement says so."""
+    (target, measured, verdict, run) rows; a missing measurement says so.
+    run is (scenario, peer, rate) of the sluiced run a profile of a missed
+    target should watch."""
     out = []
     rs = find(rows, "udp", "rsyslog", 200000)
     for f in ("record", "envelope"):
@@ -107,9 +110,10 @@ def targets(rows):
         if rs and sl and rs["cpu_s_per_m"] and sl["cpu_s_per_m"]:
             ratio = rs["cpu_s_per_m"] / sl["cpu_s_per_m"]
             out.append((what, "rsyslog %.2f, sluiced %.2f CPU s / M msgs: %.1fx less"
-                        % (rs["cpu_s_per_m"], sl["cpu_s_per_m"], ratio), verdict(ratio, 5.0)))
+                        % (rs["cpu_s_per_m"], sl["cpu_s_per_m"], ratio), verdict(ratio, 5.0),
+                        ("udp", "sluiced " + f, 200000)))
         else:
-            out.append((what, "not measured (udp scenario)", "-"))
+            out.append((what, "not measured (udp scenario)", "-", None))
     for f in ("record", "envelope"):
         what = "UDP flat out: sluiced (%s) loses nothing" % f
         sl = find(rows, "udp", "sluiced " + f, 0)
@@ -118,9 +122,10 @@ def targets(rows):
         if sl:
             out.append((what, "sluiced lost %d of %d at %s msg/s offered (%s)"
                         % (sl["lost"], sl["sent"], fmt(sl["offered"]), others or "no peers"),
-                        "met" if sl["lost"] == 0 else "missed: %d lost" % sl["lost"]))
+                        "met" if sl["lost"] == 0 else "missed: %d lost" % sl["lost"],
+                        ("udp", "sluiced " + f, 0)))
         else:
-            out.append((what, "not measured (udp scenario)", "-"))
+            out.append((what, "not measured (udp scenario)", "-", None))
     cap = find(rows, "pcap", "sluiced envelope, 1 lcore")
     what = "capacity: one lcore (DPDK, 0 loss) at least 8x rsyslog's messages per CPU-second"
     if cap and rs and rs["cpu_s_per_m"]:
@@ -128,9 +133,10 @@ def targets(rows):
         ratio = cap["rate"] / per_cpu
         out.append((what, "one lcore %s msg/s (loss %.2f %%), rsyslog %s msgs per CPU-second: %.1fx"
                     % (fmt(cap["rate"]), cap["loss_pct"], fmt(per_cpu), ratio),
-                    verdict(ratio, 8.0) if cap["lost"] == 0 else "missed: not lossless"))
+                    verdict(ratio, 8.0) if cap["lost"] == 0 else "missed: not lossless",
+                    ("pcap", cap["peer"], 0)))
     else:
-        out.append((what, "not measured (pcap and udp scenarios)", "-"))
+        out.append((what, "not measured (pcap and udp scenarios)", "-", None))
     rr = find(rows, "relp", "rsyslog")
     for f in ("record", "envelope"):
         what = ("RELP: sluiced (%s, answers after Kafka) at least 2x rsyslog imrelp's "
@@ -140,17 +146,18 @@ def targets(rows):
             ratio = sr["acked_rate"] / rr["acked_rate"]
             out.append((what, "sluiced %s, rsyslog %s acknowledged msg/s: %.2fx"
                         % (fmt(sr["acked_rate"]), fmt(rr["acked_rate"]), ratio),
-                        verdict(ratio, 2.0)))
+                        verdict(ratio, 2.0), ("relp", "sluiced " + f, 0)))
         else:
-            out.append((what, "not measured (relp scenario)", "-"))
+            out.append((what, "not measured (relp scenario)", "-", None))
     kc = find(rows, "kcat", "kcat -P")
     what = "envelope mode end to end at least 2x kcat -P from a file"
     if kc and cap:
         ratio = cap["rate"] / kc["rate"]
         out.append((what, "sluiced %s, kcat -P %s msg/s: %.2fx"
-                    % (fmt(cap["rate"]), fmt(kc["rate"]), ratio), verdict(ratio, 2.0)))
+                    % (fmt(cap["rate"]), fmt(kc["rate"]), ratio), verdict(ratio, 2.0),
+                    ("pcap", cap["peer"], 0)))
     else:
-        out.append((what, "not measured (pcap and kcat scenarios)", "-"))
+        out.append((what, "not measured (pcap and kcat scenarios)", "-", None))
     return out
 
 
@@ -162,7 +169,7 @@ set key outside right
 
 def plots(rows, outdir):
     """Writes the PNG plots into OUTDIR with gnuplot; returns their names."""
-    udp = by(rows, "udp")
+    udp = by(rows, "udp") + by(rows, "afpacket")
     made = []
     peers = [p for p in ORDER if any(r["peer"] == p for r in udp)]
     if udp:
@@ -176,14 +183,14 @@ def plots(rows, outdir):
                              % (p.replace(" ", "_"), col, p) for p in peers)
         gp = GNUPLOT_HEAD + """
 set output 'udp_throughput.png'
-set title 'UDP over kernel sockets: delivered against offered (acks=all)'
+set title 'UDP: delivered against offered (acks=all)'
 set xlabel 'offered msg/s'
 set ylabel 'delivered to Kafka, msg/s'
 set format x '%%.0s%%c'
 set format y '%%.0s%%c'
 plot %s, x with lines dt 2 lc rgb 'gray' title 'offered'
 set output 'udp_loss.png'
-set title 'UDP over kernel sockets: loss against offered load'
+set title 'UDP: loss against offered load'
 set ylabel 'lost %%'
 set format y '%%g'
 set yrange [0:1<*]
@@ -269,6 +276,35 @@ plot 'capacity.dat' using 2:xtic(1)
     return made
 
 
+def missed_runs(rows):
+    """The sluiced runs behind the missed targets, each once: (scenario,
+    peer, rate) and the targets it missed."""
+    runs = {}
+    for what, _, verdict_, run in targets(rows):
+        if run is not None and verdict_.startswith("missed"):
+            runs.setdefault(run, []).append(what)
+    return list(runs.items())
+
+
+def profiles_text(profiles):
+    """Markdown for the profiles of the missed targets."""
+    if not profiles:
+        return "No target missed: nothing profiled."
+    out = []
+    for p in profiles:
+        out.append("**%s** (%s), for: %s." % (p["run"], p["how"], "; ".join(p["targets"])))
+        out.append("")
+        if p.get("error"):
+            out.append("Not profiled: %s" % p["error"])
+        else:
+            out.append(table([("% of samples", True), ("thread", False), ("object", False),
+                              ("symbol", False)], p["top"]))
+            out.append("")
+            out.append("By thread: " + ", ".join("%s %s %%" % (t, v) for t, v in p["threads"]))
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
 def run_gnuplot(script, outdir, height=None):
     if height:
         script = script.replace("size 900,520", "size 900,%d" % height)
@@ -301,10 +337,12 @@ def write(results, outdir, docsdir):
     parts = {
         "MACHINE": machine_text(results["machine"]),
         "TARGETS": table([("target", False), ("measured in this run", False), ("verdict", False)],
-                         targets(rows)),
+                         [t[:3] for t in targets(rows)]),
+        "PROFILES": profiles_text(results.get("profiles", [])),
         "UDP": socket_table(by(rows, "udp")) if by(rows, "udp") else "Not run.",
         "TCP": socket_table(by(rows, "tcp"), False) if by(rows, "tcp") else "Not run.",
         "RELP": relp_table(by(rows, "relp")) if by(rows, "relp") else "Not run.",
+        "AFPACKET": socket_table(by(rows, "afpacket")) if by(rows, "afpacket") else "Not run.",
         "DPDK": dpdk_table(by(rows, "pcap") + by(rows, "memif"))
         if by(rows, "pcap") + by(rows, "memif") else "Not run.",
         "KCAT": socket_table(by(rows, "kcat"), False) if by(rows, "kcat") else "Not run.",
