@@ -25,7 +25,7 @@
 # counter in /proc/net/udp (cross-checked with Udp: RcvbufErrors of
 # /proc/net/snmp).
 # Prints a markdown table on stdout and rewrites the "Results" section of
-# docs/benchmarks.md (unless --no-doc). Column meanings: docs/benchmarks.md.
+# docs/perf-notes.md (unless --no-doc). Column meanings: docs/perf-notes.md.
 set -euo pipefail
 
 usage() {
@@ -565,7 +565,7 @@ MACHINE_BUSY=$(calc "%.0f" "($BUSY1 - $BUSY0) * 100 / ($TOTAL1 - $TOTAL0)")
 log "machine CPU busy during the run: $MACHINE_BUSY %"
 
 if [ "$UPDATE_DOC" -eq 1 ]; then
-	DOC="$SRC/docs/benchmarks.md"
+	DOC="$SRC/docs/perf-notes.md"
 	CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	{
 		echo "## Results"

@@ -1,5 +1,5 @@
 /* bench_worker.c: the worker path alone, without a NIC and without Kafka
- * (not a test; results in docs/benchmarks.md).
+ * (not a test; results in docs/perf-notes.md).
  *
  * usage: bench_worker [--corpus DIR] [--seconds S] [--rounds R]
  *                     [--messages N]

@@ -161,7 +161,7 @@ def targets(rows):
     return out
 
 
-GNUPLOT_HEAD = """set terminal png size 900,520 font ",11"
+GNUPLOT_HEAD = """set terminal png size 900,520 font ",11" noenhanced
 set grid
 set key outside right
 """
