@@ -26,7 +26,7 @@ res = json.load(open(os.path.join(out, "results.json")))
 bad = []
 if res["failures"]:
     bad.append("runs failed: %s" % res["failures"])
-want = {"udp": 8, "tcp": 4, "relp": 3, "pcap": 4, "memif": 1, "afpacket": 4,
+want = {"udp": 8, "tcp": 4, "relp": 3, "pcap": 5, "memif": 1, "afpacket": 4,
         "kcat": 1}
 got = {}
 for r in res["rows"]:

@@ -17,7 +17,8 @@ Scenarios (--only takes these names):
           rsyslog imrelp: acknowledged messages/s and time to the answer
   pcap    a capture replayed through DPDK net_pcap, lossless
           (ring_full = wait): what sluiced's lcores sustain, records,
-          envelopes, encrypted envelopes, one lcore and the pipeline
+          envelopes, encrypted envelopes, one lcore and the pipeline with
+          one and two workers
   memif   sluice-blast memif (DPDK to DPDK, no kernel) at offered rates
   afpacket sluice-blast udp from a network namespace over a veth into
           sluiced's DPDK net_af_packet port, at the udp scenario's rates
@@ -406,6 +407,8 @@ class Suite:
                 ("pcap_rtc_aead", "sluiced envelope+AEAD, 1 lcore", aead, keys),
                 ("pcap_pipe_envelope", "sluiced envelope, 1 RX + 1 worker",
                  ["dataplane.mode=pipeline", "dataplane.workers=1"] + env, None),
+                ("pcap_pipe2_envelope", "sluiced envelope, 1 RX + 2 workers",
+                 ["dataplane.mode=pipeline", "dataplane.workers=2"] + env, None),
             ]
             for name, label, sets, kf in runs:
                 if only is None:
