@@ -89,6 +89,8 @@ struct cat_run {
 	struct sl_verify *ver;            /* set with --verify only */
 	uint64_t ver_counted;             /* what ver had counted ... */
 	int64_t last_read_ms;             /* ... when it last moved (epoch) */
+	int64_t *next_offset;             /* --verify: per partition id */
+	uint64_t skipped;                 /* offsets the log no longer had */
 };
 
 static volatile sig_atomic_t cat_stop;
@@ -867,7 +869,11 @@ find_partitions(const struct cat_args *a, struct cat_run *r, int *waited)
 	 * end-of-log marks are indexed by id: no search per message. */
 	r->n_eof = md->topics[0].partition_cnt;
 	r->at_eof = calloc((size_t)r->n_eof, sizeof(*r->at_eof));
-	if (r->parts == NULL || r->at_eof == NULL) {
+	if (a->verify)
+		r->next_offset = calloc((size_t)r->n_eof,
+					sizeof(*r->next_offset));
+	if (r->parts == NULL || r->at_eof == NULL ||
+	    (a->verify && r->next_offset == NULL)) {
 		fprintf(stderr, "sluice-cat: out of memory\n");
 		goto out;
 	}
@@ -987,6 +993,25 @@ take_message(FILE *out, const struct cat_args *a, struct cat_run *r,
  * error. With --verify the deadline moves on with every message, so it
  * ends the run after --timeout without one. Returns 0, or -1 on a
  * failure already reported. */
+/* With --verify, counts the offsets of m's partition that were never read
+ * because the log no longer had them (its start moved past them before
+ * they were fetched: a broker's retention). Such records count as lost
+ * too, but were not lost by whoever produced them. Offsets are read in
+ * order per partition, from the first. */
+static void
+note_offset(struct cat_run *r, const rd_kafka_message_t *m)
+{
+	int64_t *next;
+
+	if (m->partition < 0 || m->partition >= r->n_eof)
+		return;
+	next = &r->next_offset[m->partition];
+	if (m->offset > *next)
+		r->skipped += (uint64_t)(m->offset - *next);
+	if (m->offset >= *next)
+		*next = m->offset + 1;
+}
+
 /* With --verify, notes the time (ms since the epoch) when the verifier's
  * count last moved: the moment the last blast message became readable, a
  * clock that does not depend on how a producer stamps its records
@@ -1040,6 +1065,8 @@ consume(const struct cat_args *a, struct cat_run *r)
 					rd_kafka_message_errstr(m));
 			} else if (a->count == 0 || r->printed < a->count) {
 				set_eof(r, m->partition, 0);
+				if (r->next_offset != NULL)
+					note_offset(r, m);
 				failed = take_message(out, a, r, m);
 				if (a->verify)
 					r->deadline_ms = now_ms() + a->timeout_ms;
@@ -1081,12 +1108,12 @@ report_verify(const struct cat_args *a, const struct cat_run *r)
 	printf("sluice-cat: verify hosts=%" PRIu64 " received=%" PRIu64
 	       " distinct=%" PRIu64 " lost=%" PRIu64 " duplicated=%" PRIu64
 	       " reordered=%" PRIu64 " foreign=%" PRIu64 " older=%" PRIu64
-	       " p50_ms=%.3f"
+	       " skipped=%" PRIu64 " p50_ms=%.3f"
 	       " p99_ms=%.3f p999_ms=%.3f max_ms=%.3f first_sent_ms=%" PRIu64
 	       " last_stored_ms=%" PRIu64 " last_read_ms=%" PRId64 "\n",
 	       t.hosts, t.received,
 	       t.distinct, t.lost, t.duplicated, t.reordered, t.foreign,
-	       t.older,
+	       t.older, r->skipped,
 	       (double)sl_hist_quantile(&t.lat, 0.5) / 1000.0,
 	       (double)sl_hist_quantile(&t.lat, 0.99) / 1000.0,
 	       (double)sl_hist_quantile(&t.lat, 0.999) / 1000.0,
@@ -1118,6 +1145,7 @@ close_run(struct cat_run *r)
 	sl_verify_free(r->ver);
 	free(r->parts);
 	free(r->at_eof);
+	free(r->next_offset);
 }
 
 int
