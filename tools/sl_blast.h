@@ -36,6 +36,7 @@ enum sl_blast_opt {
 	SL_BLAST_OPT_WINDOW = 1u << 17,
 	SL_BLAST_OPT_SOCKET = 1u << 18,
 	SL_BLAST_OPT_ROLE = 1u << 19,
+	SL_BLAST_OPT_SOURCES = 1u << 20,
 };
 
 /* How a stream mode delimits messages: a line feed after each (RFC 6587
@@ -47,12 +48,15 @@ enum sl_blast_framing { SL_BLAST_FRAMING_LF, SL_BLAST_FRAMING_OCTET };
 #define SL_BLAST_MAX_HOSTS 1000000u
 #define SL_BLAST_MAX_SITES 10000u
 #define SL_BLAST_MAX_CONNECTIONS 10000u
+/* Source addresses of --sources: 127.0.0.1 .. 127.0.0.254. */
+#define SL_BLAST_MAX_SOURCES 254u
 #define SL_BLAST_MAX_WINDOW 65536u
 
 /* Parsed command line. Numbers are within the ranges the parser enforces
  * (threads 1..SL_BLAST_MAX_THREADS, batch 1..SL_BLAST_MAX_BATCH, sites
  * 1..hosts, hosts 1..SL_BLAST_MAX_HOSTS, connections
- * 1..SL_BLAST_MAX_CONNECTIONS, window 1..SL_BLAST_MAX_WINDOW); count 0
+ * 1..SL_BLAST_MAX_CONNECTIONS, window 1..SL_BLAST_MAX_WINDOW, sources
+ * 1..SL_BLAST_MAX_SOURCES); count 0
  * means "no count", rate 0 "flat out", duration_ns 0 "no time limit".
  * Strings point into argv or are NULL when not given; a mode's check()
  * parses the ones it takes. memif_server is 1 for --role server. corpus
@@ -73,6 +77,7 @@ struct sl_blast_opts {
 	unsigned mtu;
 	unsigned connections;
 	unsigned window;
+	unsigned sources;
 	int memif_server;
 	enum sl_blast_framing framing;
 	enum sl_blast_format format;
@@ -142,6 +147,13 @@ int sl_blast_target_check(const char *target);
 /* Resolves a target sl_blast_target_check() accepted into *addr, for
  * sockets of socktype (SOCK_DGRAM, SOCK_STREAM); mode names the mode in
  * an error message. Returns 0, or -1 after printing why. */
+/* With sources > 1, binds fd (not yet connected, of the family of addr)
+ * to source address 127.0.0.1 + idx mod sources, so a loopback target sees
+ * that many senders; addr must then be IPv4 loopback. Does nothing for
+ * sources 1. Returns 0, or -1 after printing why (mode names the mode). */
+int sl_blast_bind_source(int fd, const struct sockaddr_storage *addr,
+			 unsigned idx, unsigned sources, const char *mode);
+
 int sl_blast_target_resolve(const char *target, int socktype,
 			    const char *mode, struct sockaddr_storage *addr,
 			    socklen_t *addr_len);

@@ -1,5 +1,6 @@
 /* sl_blast_net.c: the --target of sluice-blast's socket modes (udp, tcp,
  * relp): its syntax and its resolution. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -84,5 +85,32 @@ sl_blast_target_resolve(const char *target, int socktype, const char *mode,
 	memcpy(addr, ai->ai_addr, ai->ai_addrlen);
 	*addr_len = ai->ai_addrlen;
 	freeaddrinfo(ai);
+	return 0;
+}
+
+int
+sl_blast_bind_source(int fd, const struct sockaddr_storage *addr,
+		     unsigned idx, unsigned sources, const char *mode)
+{
+	const struct sockaddr_in *to = (const struct sockaddr_in *)addr;
+	struct sockaddr_in from;
+
+	if (sources <= 1)
+		return 0;
+	/* Only loopback has a whole /8 of our own to send from. */
+	if (addr->ss_family != AF_INET ||
+	    (ntohl(to->sin_addr.s_addr) >> 24) != 127) {
+		fprintf(stderr, "sluice-blast: %s: --sources needs an IPv4 "
+			"loopback --target (127.x.x.x)\n", mode);
+		return -1;
+	}
+	memset(&from, 0, sizeof(from));
+	from.sin_family = AF_INET;
+	from.sin_addr.s_addr = htonl(0x7f000001u + idx % sources);
+	if (bind(fd, (const struct sockaddr *)&from, sizeof(from)) == -1) {
+		fprintf(stderr, "sluice-blast: %s: bind to 127.0.0.%u: %s\n",
+			mode, 1 + idx % sources, strerror(errno));
+		return -1;
+	}
 	return 0;
 }

@@ -466,6 +466,8 @@ conn_open(struct relp_run *r, unsigned i)
 		fprintf(stderr, "sluice-blast: relp: socket: %s\n", strerror(errno));
 		return -1;
 	}
+	if (sl_blast_bind_source(c->fd, &r->addr, i, o->sources, "relp") != 0)
+		return -1;
 	if (connect(c->fd, (const struct sockaddr *)&r->addr, r->addr_len) == -1) {
 		fprintf(stderr, "sluice-blast: relp %s: connect: %s\n", o->target,
 			strerror(errno));
@@ -617,8 +619,9 @@ const struct sl_blast_mode sl_blast_mode_relp = {
 		    "[--rate MSGS_PER_S]\n"
 		    "                   [--sites S] [--hosts H] "
 		    "[--format 3164|5424] [--batch B]\n"
-		    "                   [--duration SECONDS]",
+		    "                   [--duration SECONDS] [--sources N]",
 	.options = SL_BLAST_OPT_TARGET | SL_BLAST_OPT_CONNECTIONS |
+		   SL_BLAST_OPT_SOURCES |
 		   SL_BLAST_OPT_WINDOW | SL_BLAST_OPT_CORPUS | SL_BLAST_OPT_FILE |
 		   SL_BLAST_OPT_COUNT | SL_BLAST_OPT_RATE | SL_BLAST_OPT_SITES |
 		   SL_BLAST_OPT_HOSTS | SL_BLAST_OPT_FORMAT | SL_BLAST_OPT_BATCH |

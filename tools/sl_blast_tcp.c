@@ -312,6 +312,9 @@ conn_open(struct tcp_run *r, struct tcp_thread *t, struct tcp_conn *c)
 		fprintf(stderr, "sluice-blast: tcp: socket: %s\n", strerror(errno));
 		return -1;
 	}
+	if (sl_blast_bind_source(c->fd, &r->addr, c->idx, r->o->sources,
+				 "tcp") != 0)
+		return -1;
 	if (connect(c->fd, (const struct sockaddr *)&r->addr, r->addr_len) == -1) {
 		fprintf(stderr, "sluice-blast: tcp %s: connect: %s\n", r->o->target,
 			strerror(errno));
@@ -470,8 +473,10 @@ const struct sl_blast_mode sl_blast_mode_tcp = {
 		    "[--rate MSGS_PER_S]\n"
 		    "                   [--threads T] [--sites S] [--hosts H] "
 		    "[--format 3164|5424]\n"
-		    "                   [--batch B] [--duration SECONDS]",
+		    "                   [--batch B] [--duration SECONDS] "
+		    "[--sources N]",
 	.options = SL_BLAST_OPT_TARGET | SL_BLAST_OPT_CONNECTIONS |
+		   SL_BLAST_OPT_SOURCES |
 		   SL_BLAST_OPT_FRAMING | SL_BLAST_OPT_CORPUS | SL_BLAST_OPT_FILE |
 		   SL_BLAST_OPT_COUNT | SL_BLAST_OPT_RATE | SL_BLAST_OPT_THREADS |
 		   SL_BLAST_OPT_SITES | SL_BLAST_OPT_HOSTS | SL_BLAST_OPT_FORMAT |

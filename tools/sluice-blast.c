@@ -166,6 +166,10 @@ usage(FILE *f, int full)
 		"for IPv6)\n"
 		"  --connections C     tcp, relp: connections, hosts spread "
 		"over them (default 1)\n"
+		"  --sources N         tcp, relp: connections send from 127.0.0.1 "
+		"..\n"
+		"                      127.0.0.N in turn, N senders to a "
+		"loopback target\n"
 		"  --framing F         tcp: lf or octet (default lf)\n"
 		"  --window W          relp: unanswered commands per session, "
 		"1..%u (default 128)\n"
@@ -260,6 +264,7 @@ static const struct option blast_options[] = {
 	{ "window", required_argument, NULL, 'w' },
 	{ "socket", required_argument, NULL, 's' },
 	{ "role", required_argument, NULL, 'R' },
+	{ "sources", required_argument, NULL, 'A' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -289,6 +294,7 @@ option_bit(int code)
 	case 'w': return SL_BLAST_OPT_WINDOW;
 	case 's': return SL_BLAST_OPT_SOCKET;
 	case 'R': return SL_BLAST_OPT_ROLE;
+	case 'A': return SL_BLAST_OPT_SOURCES;
 	default: return 0;
 	}
 }
@@ -331,6 +337,9 @@ parse_value(int code, const char *arg, struct sl_blast_opts *o)
 		break;
 	case 'w':
 		bad = parse_unsigned(arg, 1, SL_BLAST_MAX_WINDOW, &o->window);
+		break;
+	case 'A':
+		bad = parse_unsigned(arg, 1, SL_BLAST_MAX_SOURCES, &o->sources);
 		break;
 	case 's': o->socket = arg; break;
 	case 'L':
@@ -387,6 +396,7 @@ parse_args(int argc, char **argv, const struct sl_blast_mode **mode,
 	o->batch = 64;
 	o->mtu = 1500;
 	o->connections = 1;
+	o->sources = 1;
 	o->window = 128;
 	o->socket = "/run/sluice/memif.sock";
 	o->framing = SL_BLAST_FRAMING_LF;

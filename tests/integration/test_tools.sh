@@ -330,9 +330,11 @@ sl_sluiced "$SL_SRC/deploy/examples/loopback.conf" \
 	--set "input.tcp.listen=127.0.0.1:$tcp_port" \
 	--set "input.relp.listen=127.0.0.1:$relp_port" \
 	--set "kafka.brokers=$SL_BROKERS"
-# 3164 over tcp, 5424 over relp: the verifier tells the two apart.
+# 3164 over tcp, 5424 over relp: the verifier tells the two apart. The
+# tcp connections come from four addresses (--sources), so sluiced sees
+# four senders.
 "$blast" tcp --target "127.0.0.1:$tcp_port" --connections 4 --threads 2 \
-	--framing octet --format 3164 --hosts 40 --count "$n" \
+	--sources 4 --framing octet --format 3164 --hosts 40 --count "$n" \
 	--corpus "$SL_CORPUS" >"$SL_WORK/tcp.sum" 2>"$SL_WORK/tcp.log" ||
 	sl_fail "sluice-blast tcp exited $?"
 grep -q "^sluice-blast: mode=tcp sent=$n .* errors=0\$" "$SL_WORK/tcp.sum" ||
@@ -346,6 +348,8 @@ grep -Eq "^sluice-blast: mode=relp sent=$n .* acked=$n nacked=0 broken=0 acked_r
 sl_cat logs $((2 * n)) "$SL_WORK/logs.txt"
 sl_sluiced_stop
 sl_expect_stat relp_acked "$n"
+[ "$(grep -Eo '^sluiced: source host=127\.0\.0\.[1-4] ' "$SL_WORK/sluiced.log" | sort -u | wc -l)" -eq 4 ] ||
+	sl_fail "--sources 4: not four senders: $(grep '^sluiced: source' "$SL_WORK/sluiced.log")"
 "$SL_PY" - "$SL_WORK/logs.txt" "$n" <<'PY' || sl_fail "tcp/relp messages lost or repeated"
 import re, sys
 seqs = {}

@@ -11,9 +11,11 @@ targets of issue 6 are ratios taken within the run.
 Scenarios (--only takes these names):
   udp     sluice-blast udp at several offered rates and flat out, into
           sluiced (records, envelopes), rsyslog imudp, syslog-ng udp
-  tcp     sluice-blast tcp (4 connections, LF framing), flat out, into
+  tcp     sluice-blast tcp (64 connections from as many loopback
+          addresses, LF framing), flat out, into
           sluiced, rsyslog imptcp, syslog-ng tcp
-  relp    sluice-blast relp (2 sessions, window 1024) into sluiced and
+  relp    sluice-blast relp (2 sessions from 2 addresses, window 1024)
+          into sluiced and
           rsyslog imrelp: acknowledged messages/s and time to the answer
   pcap    a capture replayed through DPDK net_pcap, lossless
           (ring_full = wait): what sluiced's lcores sustain, records,
@@ -76,6 +78,12 @@ RCVBUF = 32 * 1024 * 1024
 THREADS = os.cpu_count()
 HOSTS = 1024
 SITES = 16
+# The stream senders, each connection from its own loopback address, as
+# many senders would be: sluiced keeps a partition per sender address
+# (per-source order), so one address would put a whole run into one
+# partition, past the mock broker's 5 MiB.
+TCP_SENDERS = ["--connections", "64", "--sources", "64"]
+RELP_SENDERS = ["--connections", "2", "--sources", "2", "--window", "1024"]
 
 
 class Plan:
@@ -101,7 +109,7 @@ class Plan:
             self.udp_rates = [50000, 100000, 200000, 300000, 0]
             self.udp_seconds = 5
             self.udp_max = 1500000
-            self.tcp_count = 1000000
+            self.tcp_count = 500000
             self.relp_count = 400000
             self.pcap_count = 2000000
             self.memif_rates = [250000, 500000, 1000000, 0]
@@ -292,12 +300,12 @@ class Suite:
     def scenario_tcp(self):
         for peer in self.stream_peers("tcp"):
             self.attempt("tcp %s" % peer.label, self.socket_run, "tcp", peer, "tcp",
-                         self.plan.tcp_count, 0, ["--connections", "4"])
+                         self.plan.tcp_count, 0, TCP_SENDERS)
 
     def scenario_relp(self):
         for peer in self.stream_peers("relp"):
             self.attempt("relp %s" % peer.label, self.socket_run, "relp", peer, "relp",
-                         self.plan.relp_count, 0, ["--connections", "2", "--window", "1024"])
+                         self.plan.relp_count, 0, RELP_SENDERS)
 
     def dpdk_run(self, scenario, name, conf, sets, count, sender=None, key_file=None,
                  target_rate=0, label="sluiced", profile=None):
@@ -516,8 +524,7 @@ class Suite:
                     fmt = label.split()[-1]
                     peer = Sluiced(scenario, self.work, "profile_%s_%s" % (scenario, fmt),
                                    self.tools, fmt)
-                    extra = (["--connections", "2", "--window", "1024"]
-                             if scenario == "relp" else [])
+                    extra = RELP_SENDERS if scenario == "relp" else []
                     count = (self.plan.udp_count(rate) if scenario == "udp"
                              else self.plan.relp_count)
                     self.socket_run(scenario, peer, scenario, count, rate, extra, profile=path)
