@@ -167,6 +167,12 @@ set key outside right
 """
 
 
+GNUPLOT_BARS = GNUPLOT_HEAD + """set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+"""
+
+
 def plots(rows, outdir):
     """Writes the PNG plots into OUTDIR with gnuplot; returns their names."""
     udp = by(rows, "udp") + by(rows, "afpacket")
@@ -217,12 +223,9 @@ plot %s
             for name, vals in clusters:
                 f.write('"%s" %s\n' % (name, " ".join("%f" % vals[p] if p in vals else "NaN"
                                                       for p in cols)))
-        gp = GNUPLOT_HEAD + """
+        gp = GNUPLOT_BARS + """
 set output 'cpu.png'
 set title 'CPU seconds per million messages (lower is better)'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
 set ylabel 'CPU s / M msgs'
 set yrange [0:*]
 plot for [i=2:%d] 'cpu.dat' using i:xtic(1) title columnheader(i)
@@ -240,12 +243,9 @@ plot for [i=2:%d] 'cpu.dat' using i:xtic(1) title columnheader(i)
         with open(os.path.join(outdir, "latency.dat"), "w") as f:
             for label, p50, p99 in lat:
                 f.write('"%s" %f %f\n' % (label, p50, p99))
-        gp = GNUPLOT_HEAD + """
+        gp = GNUPLOT_BARS + """
 set output 'latency.png'
 set title 'From send time to the Kafka record time stamp'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
 set ylabel 'ms'
 set logscale y
 set xtics rotate by -35
