@@ -140,6 +140,10 @@ uint64_t sl_blast_mono_ns(void);
 /* Returns CLOCK_REALTIME in nanoseconds: the send time messages carry. */
 uint64_t sl_blast_wall_ns(void);
 
+/* Parses a port: decimal digits making up all of text, 1..65535. Returns
+ * 0 with *port set, or -1. */
+int sl_blast_port_parse(const char *text, uint16_t *port);
+
 /* Checks that target is "HOST:PORT" or "[HOST]:PORT" with a port
  * 1..65535. Returns 0, or -1 after printing why (as option --target). */
 int sl_blast_target_check(const char *target);

@@ -1,9 +1,7 @@
 /* sl_blast_frame.c: Ethernet/IPv4/UDP frames for sluice-blast's DPDK
  * modes (layout in sl_blast_frame.h and docs/benchmarks.md). */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sl_blast_frame.h"
@@ -21,22 +19,17 @@ parse_dst(const char *text, struct sl_blast_frame_dst *d)
 	const char *colon = strrchr(text, ':');
 	char ip[INET_ADDRSTRLEN];
 	struct in_addr a;
-	unsigned long p;
-	char *end;
+	uint16_t p;
 
 	if (colon == NULL || (size_t)(colon - text) >= sizeof(ip))
 		return -1;
 	memcpy(ip, text, (size_t)(colon - text));
 	ip[colon - text] = '\0';
-	if (inet_pton(AF_INET, ip, &a) != 1)
-		return -1;
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
-	    p == 0 || p > 65535)
+	if (inet_pton(AF_INET, ip, &a) != 1 ||
+	    sl_blast_port_parse(colon + 1, &p) != 0)
 		return -1;
 	d->ip = ntohl(a.s_addr);
-	d->port = (uint16_t)p;
+	d->port = p;
 	return 0;
 }
 

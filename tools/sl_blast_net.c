@@ -9,6 +9,21 @@
 
 #include "sl_blast.h"
 
+int
+sl_blast_port_parse(const char *text, uint16_t *port)
+{
+	unsigned long p;
+	char *end;
+
+	errno = 0;
+	p = strtoul(text, &end, 10);
+	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 ||
+	    p == 0 || p > 65535)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
 /* Splits "HOST:PORT" or "[HOST]:PORT" into host and port. Returns 0, or
  * -1 when it is neither. */
 static int
@@ -17,8 +32,7 @@ split_target(const char *target, char *host, size_t hostlen, char *port,
 {
 	const char *colon, *h = target;
 	size_t n;
-	char *end;
-	unsigned long p;
+	uint16_t p;
 
 	if (target[0] == '[') {
 		const char *close = strchr(target, ']');
@@ -34,12 +48,8 @@ split_target(const char *target, char *host, size_t hostlen, char *port,
 			return -1;
 		n = (size_t)(colon - target);
 	}
-	if (n == 0 || n >= hostlen || strlen(colon + 1) >= portlen)
-		return -1;
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
-	    p == 0 || p > 65535)
+	if (n == 0 || n >= hostlen || strlen(colon + 1) >= portlen ||
+	    sl_blast_port_parse(colon + 1, &p) != 0)
 		return -1;
 	memcpy(host, h, n);
 	host[n] = '\0';
