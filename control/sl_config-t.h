@@ -33,6 +33,14 @@ enum sl_ring_full_policy {
 	SL_RING_FULL_WAIT, /* hold the burst and stop polling the input */
 };
 
+/* How a port with several receive queues keeps a sender on one queue
+ * ([port.NAME] spread). */
+enum sl_port_spread {
+	SL_SPREAD_RSS,    /* the NIC hashes IP addresses (RSS) */
+	SL_SPREAD_DEVICE, /* the device does it itself: one capture or
+			   * sender per queue, split by source address */
+};
+
 enum sl_hugepages {
 	SL_HUGEPAGES_AUTO, /* use them when the machine has free ones */
 	SL_HUGEPAGES_YES,
@@ -64,6 +72,7 @@ struct sl_config_port {
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	int promiscuous;
+	enum sl_port_spread spread;
 };
 
 /* Client certificates a TLS listener asks for ([tls] verify_client). */

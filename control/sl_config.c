@@ -951,6 +951,21 @@ parse_ifname(void *obj, const struct sl_config_key *k, const char *v,
 	return parse_string(obj, k, v, why, whylen);
 }
 
+static int
+parse_spread(void *obj, const struct sl_config_key *k, const char *v,
+	     char *why, size_t whylen)
+{
+	static const char *const names[] = { "rss", "device", NULL };
+	int i = choice(v, names, why, whylen);
+
+	(void)k;
+	if (i < 0)
+		return -1;
+	((struct sl_config_port *)obj)->spread =
+		i == 0 ? SL_SPREAD_RSS : SL_SPREAD_DEVICE;
+	return 0;
+}
+
 static const struct sl_config_key port_keys[] = {
 	{ .name = "devargs", .parse = parse_devargs,
 	  .off = offsetof(struct sl_config_port, devargs),
@@ -968,6 +983,7 @@ static const struct sl_config_key port_keys[] = {
 	  .size = sizeof(uint16_t), .min = 64, .max = 16384, .pow2 = 1 },
 	{ .name = "promiscuous", .parse = parse_bool,
 	  .off = offsetof(struct sl_config_port, promiscuous) },
+	{ .name = "spread", .parse = parse_spread },
 };
 
 /* ---- [kafka] ----------------------------------------------------------- */

@@ -456,12 +456,25 @@ sl_observe_parse_query(const char *params, struct sl_obs_query *q,
 	return 0;
 }
 
+/* Returns 1 when table t has an entry for addr. */
+static int
+knows_source(const struct sl_source_table *t, const struct sl_addr *addr)
+{
+	unsigned i;
+
+	for (i = 0; i < t->capacity; i++)
+		if (t->entries[i].addr.family != 0 &&
+		    memcmp(&t->entries[i].addr, addr, sizeof(*addr)) == 0)
+			return 1;
+	return 0;
+}
+
 int
 sl_observe_pause(struct sl_observe *o, const char *ip, int pause, char *err,
 		 size_t errlen)
 {
 	struct sl_worker_command cmd = { .pause = (uint8_t)(pause != 0) };
-	unsigned w, i;
+	unsigned w;
 	int found = 0;
 
 	if (sl_addr_parse(ip, &cmd.addr) != 0) {
@@ -476,21 +489,19 @@ sl_observe_pause(struct sl_observe *o, const char *ip, int pause, char *err,
 		snprintf(err, errlen, "sluiced is stopping");
 		return -1;
 	}
-	w = sl_ring_worker_of(o->rings, cmd.hash);
-	for (i = 0; i < o->workers[w]->sources->capacity; i++) {
-		const struct sl_source *s = &o->workers[w]->sources->entries[i];
-
-		if (s->addr.family != 0 &&
-		    memcmp(&s->addr, &cmd.addr, sizeof(cmd.addr)) == 0) {
-			found = 1;
-			break;
+	/* Every worker that knows the source: a run-to-completion lcore is
+	 * the worker of what its queues receive, so a host that also sends
+	 * over TCP or RELP (hashed to a worker) can be known to two. */
+	for (w = 0; w < o->n_workers; w++) {
+		if (!knows_source(o->workers[w]->sources, &cmd.addr))
+			continue;
+		found = 1;
+		if (rte_ring_mp_enqueue_elem(o->control[w], &cmd,
+					     sizeof(cmd)) != 0) {
+			pthread_mutex_unlock(&o->lock);
+			snprintf(err, errlen, "worker %u is busy, try again", w);
+			return -1;
 		}
-	}
-	if (found && rte_ring_mp_enqueue_elem(o->control[w], &cmd,
-					      sizeof(cmd)) != 0) {
-		pthread_mutex_unlock(&o->lock);
-		snprintf(err, errlen, "worker %u is busy, try again", w);
-		return -1;
 	}
 	pthread_mutex_unlock(&o->lock);
 	if (!found) {

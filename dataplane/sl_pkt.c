@@ -359,17 +359,21 @@ sl_pkt_deliver(const struct sl_pkt_ctx *ctx, struct sl_pkt_frame *f,
 	return SL_PKT_MSG;
 }
 
+/* Verifies a UDP checksum over IPv4: the port's verdict, or the sum of
+ * the pseudo header and the l4_len bytes of the datagram at l4_off, which
+ * is all ones (0xffff) when the checksum field is right. */
 static inline int
 sl_pkt_udp4_csum_ok(const struct sl_pkt_frame *f,
 		    const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp,
-		    uint32_t l4_off)
+		    uint32_t l4_off, uint32_t l4_len)
 {
 	int hw = sl_pkt_hw_l4_csum(f);
 
 	if (hw >= 0)
 		return hw;
 	if (f->m->nb_segs == 1)
-		return rte_ipv4_udptcp_cksum_verify(ip, udp) == 0;
+		return sl_pkt_csum(udp, l4_len, rte_ipv4_phdr_cksum(ip, 0)) ==
+		       0xffff;
 	return rte_ipv4_udptcp_cksum_mbuf_verify(f->m, ip, (uint16_t)l4_off) == 0;
 }
 
@@ -388,7 +392,8 @@ sl_pkt_udp4(const struct sl_pkt_ctx *ctx, struct sl_pkt_frame *f,
 	if (!sl_pkt_ip4_listened(ctx, ip->dst_addr))
 		return sl_pkt_drop(f, SL_DROP_NOT_LISTENED);
 	/* Over IPv4 a zero checksum means the sender computed none. */
-	if (udp->dgram_cksum != 0 && !sl_pkt_udp4_csum_ok(f, ip, udp, l4_off))
+	if (udp->dgram_cksum != 0 &&
+	    !sl_pkt_udp4_csum_ok(f, ip, udp, l4_off, l4_len))
 		return sl_pkt_drop(f, SL_DROP_BAD_CSUM);
 	if (!sl_pkt_payload_ok(ctx, f, l4_len - sizeof(*udp)))
 		return SL_PKT_DROP;
@@ -564,7 +569,8 @@ sl_pkt_udp6_csum_ok(const struct sl_pkt_frame *f,
 		ip6 = &pseudo;
 	}
 	if (f->m->nb_segs == 1)
-		return rte_ipv6_udptcp_cksum_verify(ip6, udp) == 0;
+		return sl_pkt_csum(udp, l4_len, rte_ipv6_phdr_cksum(ip6, 0)) ==
+		       0xffff;
 	return rte_ipv6_udptcp_cksum_mbuf_verify(f->m, ip6, (uint16_t)l4_off) == 0;
 }
 

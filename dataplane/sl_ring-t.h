@@ -27,11 +27,14 @@ struct sl_ring_set {
  * are mbufs for worker w not yet enqueued (only with wait set: with wait
  * clear, what does not fit is freed and counted at once); the owner takes
  * new input only while held_total is 0, so held[w] never needs more room
- * than one burst. */
+ * than one burst. local is -1 when messages go to the worker of their
+ * source's hash, or the one worker (< rs->n_workers) that gets all of
+ * them. */
 struct sl_dispatcher {
 	const struct sl_ring_set *rs;
 	unsigned producer;
 	int wait;                          /* ring_full = wait */
+	int local;
 	struct sl_lcore_stats *stats;
 	unsigned held_total;
 	uint16_t n_held[SL_MAX_WORKERS];

@@ -77,7 +77,14 @@ sl_dispatcher_init(struct sl_dispatcher *d, const struct sl_ring_set *rs,
 	d->rs = rs;
 	d->producer = producer;
 	d->wait = wait;
+	d->local = -1;
 	d->stats = stats;
+}
+
+void
+sl_dispatcher_set_local(struct sl_dispatcher *d, unsigned w)
+{
+	d->local = (int)w;
 }
 
 /* Enqueues what d holds for worker w; with the drop policy frees and
@@ -117,9 +124,11 @@ sl_dispatch(struct sl_dispatcher *d, struct rte_mbuf **msgs, unsigned n)
 	const struct sl_ring_set *rs = d->rs;
 	unsigned i;
 
-	if (rs->n_workers == 1) {
-		memcpy(d->held[0], msgs, n * sizeof(msgs[0]));
-		d->n_held[0] = (uint16_t)n;
+	if (rs->n_workers == 1 || d->local >= 0) {
+		unsigned w = d->local >= 0 ? (unsigned)d->local : 0;
+
+		memcpy(d->held[w], msgs, n * sizeof(msgs[0]));
+		d->n_held[w] = (uint16_t)n;
 		d->held_total = n;
 	} else {
 		for (i = 0; i < n; i++) {

@@ -29,6 +29,13 @@ void sl_dispatcher_init(struct sl_dispatcher *d, const struct sl_ring_set *rs,
 			unsigned producer, int wait,
 			struct sl_lcore_stats *stats);
 
+/* Sends everything d dispatches to worker w instead of the worker of
+ * each source: for a run-to-completion lcore whose input keeps every
+ * sender on its queue (RSS by address, or a device that splits by
+ * sender), so the lcore is its senders' worker and no message crosses to
+ * another core. w must be below the ring set's n_workers. */
+void sl_dispatcher_set_local(struct sl_dispatcher *d, unsigned w);
+
 /* Hands msgs[0..n) (mbufs with sl_meta filled) to the rings of their
  * workers, keeping their order per worker. Ownership of every mbuf passes
  * to the rings, to d (held, wait policy) or is freed and counted as

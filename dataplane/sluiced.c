@@ -749,7 +749,7 @@ eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
 {
 	static char lcores[1024], prefix[96], memory[32], extra[SL_CONFIG_LONGSTR];
 	unsigned cpus[256], i;
-	int n_cpus, argc = 0, len = 0;
+	int n_cpus, argc = 0, len, every_cpu_polled;
 	char *tok, *rest;
 
 	n_cpus = cpu_list(c->eal_cores, cpus, RTE_DIM(cpus));
@@ -760,10 +760,22 @@ eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
 	}
 	/* Lcore i runs on the i-th CPU of the list, wrapping around: a box
 	 * with fewer CPUs than lcores still runs (slower), and a tuned box
-	 * lists exactly one CPU per lcore. */
-	for (i = 0; i < n_lcores; i++)
+	 * lists exactly one CPU per lcore. The main lcore only sleeps and
+	 * reports, but the threads it starts inherit its CPUs, librdkafka's
+	 * among them: it gets every CPU of the list that no other lcore
+	 * polls, and all of them when each has a poller, so that librdkafka
+	 * is never confined to a CPU it must win back from a polling lcore
+	 * (two run-to-completion lcores on two CPUs). */
+	every_cpu_polled = n_lcores > (unsigned)n_cpus;
+	len = snprintf(lcores, sizeof(lcores), "0@(%u", cpus[0]);
+	for (i = 1; i < (unsigned)n_cpus; i++)
+		if (every_cpu_polled || i >= n_lcores)
+			len += snprintf(lcores + len, sizeof(lcores) - (size_t)len,
+					",%u", cpus[i]);
+	len += snprintf(lcores + len, sizeof(lcores) - (size_t)len, ")");
+	for (i = 1; i < n_lcores; i++)
 		len += snprintf(lcores + len, sizeof(lcores) - (size_t)len,
-				"%s%u@%u", i ? "," : "", i, cpus[i % (unsigned)n_cpus]);
+				",%u@%u", i, cpus[i % (unsigned)n_cpus]);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", c->eal_file_prefix);
 	argv[argc++] = (char *)(uintptr_t)"sluiced";
 	argv[argc++] = (char *)(uintptr_t)"--lcores";
@@ -1215,6 +1227,15 @@ setup_inputs(struct daemon_state *d)
 		}
 		sl_dispatcher_init(d->disp[r], &d->rings, r,
 				   c->ring_full == SL_RING_FULL_WAIT, sl_stats_self());
+		/* A port keeps each sender on one queue (RSS by address, or
+		 * spread = device), so a run-to-completion lcore can be the
+		 * worker of everything it receives: per-source order holds
+		 * and no message crosses to another core. Kernel sockets
+		 * spread by address and port (SO_REUSEPORT), so a sender
+		 * using several ports would be split: they hash. */
+		if (c->mode == SL_MODE_RUN_TO_COMPLETION &&
+		    c->driver == SL_DRIVER_DPDK)
+			sl_dispatcher_set_local(d->disp[r], r);
 	}
 	if (c->driver == SL_DRIVER_SOCKET) {
 		for (r = 0; r < d->n_rx; r++) {

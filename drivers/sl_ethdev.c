@@ -95,7 +95,7 @@ sl_ethdev_start(const struct sl_config *c, unsigned i, unsigned n_queues,
 	 * stage reads the verdict from ol_flags and computes the rest. */
 	conf.rxmode.offloads = info.rx_offload_capa &
 		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
-	if (n_queues > 1) {
+	if (n_queues > 1 && p->spread == SL_SPREAD_RSS) {
 		/* Spread by addresses only, so a source's datagrams stay on
 		 * one queue whatever its port. */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -105,7 +105,7 @@ sl_ethdev_start(const struct sl_config *c, unsigned i, unsigned n_queues,
 			/* Without an address hash a host's datagrams could be
 			 * spread over queues and reach its worker reordered. */
 			snprintf(err, errlen,
-				 "port.%s: %s cannot spread by IP address (no RSS): use rx_lcores = 1 or pipeline mode with one receive lcore",
+				 "port.%s: %s cannot spread by IP address (no RSS): use rx_lcores = 1, pipeline mode with one receive lcore, or spread = device if the device keeps each sender on one queue",
 				 p->name, info.driver_name);
 			return -1;
 		}
@@ -196,8 +196,9 @@ sl_ethdev_check(const struct sl_config *c, unsigned i, unsigned n_queues,
 			 info.tx_desc_lim.nb_min, info.tx_desc_lim.nb_max);
 		return -1;
 	}
-	if (n_queues > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) == 0) {
-		snprintf(msg, len, "[port.%s]: %s cannot spread by IP address (no RSS): use rx_lcores = 1 or pipeline mode with one receive lcore",
+	if (n_queues > 1 && p->spread == SL_SPREAD_RSS &&
+	    (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) == 0) {
+		snprintf(msg, len, "[port.%s]: %s cannot spread by IP address (no RSS): use rx_lcores = 1, pipeline mode with one receive lcore, or spread = device if the device keeps each sender on one queue",
 			 p->name, info.driver_name);
 		return -1;
 	}

@@ -51,6 +51,9 @@ enum sl_blast_framing { SL_BLAST_FRAMING_LF, SL_BLAST_FRAMING_OCTET };
 /* Source addresses of --sources: 127.0.0.1 .. 127.0.0.254. */
 #define SL_BLAST_MAX_SOURCES 254u
 #define SL_BLAST_MAX_WINDOW 65536u
+/* Captures one pcap run writes (--out repeated): one per receive queue of
+ * a net_pcap port, as many as sluiced has receive lcores. */
+#define SL_BLAST_MAX_OUTS 16u
 
 /* Parsed command line. Numbers are within the ranges the parser enforces
  * (threads 1..SL_BLAST_MAX_THREADS, batch 1..SL_BLAST_MAX_BATCH, sites
@@ -58,12 +61,14 @@ enum sl_blast_framing { SL_BLAST_FRAMING_LF, SL_BLAST_FRAMING_OCTET };
  * 1..SL_BLAST_MAX_CONNECTIONS, window 1..SL_BLAST_MAX_WINDOW, sources
  * 1..SL_BLAST_MAX_SOURCES); count 0
  * means "no count", rate 0 "flat out", duration_ns 0 "no time limit".
+ * out[0..n_out) are the --out files in the order given.
  * Strings point into argv or are NULL when not given; a mode's check()
  * parses the ones it takes. memif_server is 1 for --role server. corpus
  * is loaded by the main program before check() is called. */
 struct sl_blast_opts {
 	const char *target;
-	const char *out;
+	const char *out[SL_BLAST_MAX_OUTS];
+	unsigned n_out;
 	const char *dst;
 	const char *dst_mac;
 	const char *socket;

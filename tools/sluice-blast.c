@@ -177,7 +177,10 @@ usage(FILE *f, int full)
 		"/run/sluice/memif.sock)\n"
 		"  --role R            memif: client or server (default "
 		"client)\n"
-		"  --out FILE          pcap file to write\n"
+		"  --out FILE          pcap file to write; repeated (up to "
+		"%u), the hosts\n"
+		"                      are split over the files, one per "
+		"receive queue\n"
 		"  --dst IP:PORT       destination of the frames "
 		"(default 198.18.0.1:514)\n"
 		"  --dst-mac MAC       destination MAC (default "
@@ -215,7 +218,7 @@ usage(FILE *f, int full)
 		"Exit status: 0 done (also after SIGINT/SIGTERM), 1 a fatal "
 		"error (relp: a\n"
 		"session broke with messages unanswered), 2 bad usage.\n",
-		SL_BLAST_MAX_WINDOW, SL_BLAST_MAX_BATCH);
+		SL_BLAST_MAX_WINDOW, SL_BLAST_MAX_OUTS, SL_BLAST_MAX_BATCH);
 }
 
 /* Parses --duration into nanoseconds (at least 1). */
@@ -318,7 +321,14 @@ parse_value(int code, const char *arg, struct sl_blast_opts *o)
 
 	switch (code) {
 	case 't': o->target = arg; break;
-	case 'o': o->out = arg; break;
+	case 'o':
+		if (o->n_out == SL_BLAST_MAX_OUTS) {
+			fprintf(stderr, "sluice-blast: --out: at most %u files\n",
+				SL_BLAST_MAX_OUTS);
+			return -1;
+		}
+		o->out[o->n_out++] = arg;
+		break;
 	case 'd': o->dst = arg; break;
 	case 'm': o->dst_mac = arg; break;
 	case 'n': bad = sl_args_count(arg, 1, UINT64_MAX, &o->count); break;

@@ -13,7 +13,9 @@
 #    pcap, replayed through net_pcap with deploy/examples/pcap.conf
 #    (lossless: ring_full = wait), so the rate is what sluiced + librdkafka
 #    + the broker sustain; once per item of --dpdk: MODE rtc (one
-#    run-to-completion lcore) or pipeline (1 receive + 1 worker lcore),
+#    run-to-completion lcore), rtc2 (two, the capture split by host into
+#    one file per queue, port spread = device) or pipeline (1 receive + 1
+#    worker lcore),
 #    FORMAT record or envelope (routing.default_format, one envelope
 #    bucket per partition), +aead: envelopes encrypted (encryption = auto,
 #    a key file made by sluice-keygen).
@@ -32,7 +34,7 @@ usage() {
 	echo "usage: $0 BUILD_DIR [--messages N] [--rates \"R ...\"] [--threads T]" >&2
 	echo "       [--pcap-messages N] [--dpdk \"MODE:FORMAT[+aead] ...\"]" >&2
 	echo "       [--set SECTION.KEY=VALUE]... [--no-doc]" >&2
-	echo "       MODE: rtc, pipeline; FORMAT: record, envelope" >&2
+	echo "       MODE: rtc, rtc2, pipeline; FORMAT: record, envelope" >&2
 	exit 2
 }
 
@@ -62,7 +64,7 @@ done
 [[ $PCAP_MESSAGES =~ ^[1-9][0-9]*$ ]] || usage
 [[ $THREADS =~ ^[1-9][0-9]*$ ]] || usage
 for r in $RATES; do [[ $r =~ ^[0-9]+$ ]] || usage; done
-for d in $DPDK; do [[ $d =~ ^(rtc|pipeline):(record|envelope|envelope\+aead)$ ]] || usage; done
+for d in $DPDK; do [[ $d =~ ^(rtc|rtc2|pipeline):(record|envelope|envelope\+aead)$ ]] || usage; done
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK="$BUILD/tests/perf/work/bench_ingest"
@@ -432,13 +434,19 @@ pcap_scenario() {
 	local mode=$1 format=$2 name="pcap_${1}_${2/+/_}" sets=() t0 cpu0 bcpu0
 	local del sdrops secs rate mbs cpu_m bcpu_m loss lcores enc envs raw envb
 	local per_env ratio
-	sets=(--set "port.pcap0.devargs=net_pcap0,rx_pcap=$PCAP,tx_pcap=/dev/null")
-	if [ "$mode" = pipeline ]; then
-		sets+=(--set dataplane.mode=pipeline --set dataplane.workers=1)
-		lcores="pipeline, 1 RX + 1 worker"
-	else
-		lcores="run-to-completion, 1"
-	fi
+	case $mode in
+	pipeline)
+		sets=(--set "port.pcap0.devargs=net_pcap0,rx_pcap=$PCAP,tx_pcap=/dev/null"
+			--set dataplane.mode=pipeline --set dataplane.workers=1)
+		lcores="pipeline, 1 RX + 1 worker" ;;
+	rtc2)
+		sets=(--set "port.pcap0.devargs=net_pcap0,rx_pcap=$PCAP_Q0,rx_pcap=$PCAP_Q1,tx_pcap=/dev/null,tx_pcap=/dev/null"
+			--set port.pcap0.spread=device --set dataplane.rx_lcores=2)
+		lcores="run-to-completion, 2" ;;
+	*)
+		sets=(--set "port.pcap0.devargs=net_pcap0,rx_pcap=$PCAP,tx_pcap=/dev/null")
+		lcores="run-to-completion, 1" ;;
+	esac
 	enc=-
 	case $format in
 	record)
@@ -521,6 +529,14 @@ if [ -n "$DPDK" ]; then
 		--hosts "$PCAP_HOSTS" --sites "$PCAP_SITES" | tail -n 1) || die "sluice-blast pcap failed"
 	echo "$summary" >"$WORK/pcap.blast.log"
 	PCAP_SENT=$(field "$summary" sent)
+	if [[ " $DPDK" == *" rtc2:"* ]]; then
+		# The same messages again, hosts split over two captures, one
+		# per receive queue.
+		PCAP_Q0="$PCAP_DIR/bench.q0.pcap" PCAP_Q1="$PCAP_DIR/bench.q1.pcap"
+		"$BLAST" pcap --out "$PCAP_Q0" --out "$PCAP_Q1" --corpus "$CORPUS" \
+			--count "$PCAP_MESSAGES" --hosts "$PCAP_HOSTS" \
+			--sites "$PCAP_SITES" >/dev/null || die "sluice-blast pcap failed"
+	fi
 	"$BUILD/tools/sluice-keygen" --id 1 --file "$WORK/keys" >/dev/null ||
 		die "sluice-keygen failed"
 	# What encryption = auto picks (docs/envelope.md).
@@ -548,7 +564,7 @@ DTABLE=
 # The cost of encryption: throughput lost, and CPU per message added,
 # from the means of the runs of each.
 COST=()
-for m in rtc pipeline; do
+for m in rtc rtc2 pipeline; do
 	p=$m:envelope e=$m:envelope+aead
 	if [ -n "${RUNS[$p]:-}" ] && [ -n "${RUNS[$e]:-}" ]; then
 		COST+=("- $m: encryption ($AEAD_AUTO) costs $(calc "%.1f" \

@@ -224,6 +224,7 @@ test_every_key(void **state)
 		"rx_desc = 512\n"
 		"tx_desc = 256\n"
 		"promiscuous = yes\n"
+		"spread = device\n"
 		"[kafka]\n"
 		"brokers = k1:9092,[::1]:9093\n"
 		"embedded_brokers = 3\n"
@@ -289,6 +290,7 @@ test_every_key(void **state)
 	assert_int_equal(p->rx_desc, 512);
 	assert_int_equal(p->tx_desc, 256);
 	assert_int_equal(p->promiscuous, 1);
+	assert_int_equal(p->spread, SL_SPREAD_DEVICE);
 	assert_string_equal(c->kafka_brokers, "k1:9092,[::1]:9093");
 	assert_int_equal(c->kafka_embedded_brokers, 3);
 	assert_int_equal(c->kafka_embedded_partitions, 16);
@@ -386,6 +388,7 @@ static const struct key_case key_cases[] = {
 	{ "port.p", "rx_desc", { "1024" }, "1000", "power of two 64..16384" },
 	{ "port.p", "tx_desc", { "64", "16384" }, "32768", "power of two 64..16384" },
 	{ "port.p", "promiscuous", { "yes", "off", "TRUE", "0" }, "maybe", "yes/no/true/false/on/off/1/0" },
+	{ "port.p", "spread", { "rss", "device" }, "hash", "rss or device" },
 	{ "kafka", "brokers", { "embedded", "a:1", "a:1,b.example:9092" }, "a", "HOST:PORT" },
 	{ "kafka", "brokers", { "a:1" }, "a:1,", "HOST:PORT" },
 	{ "kafka", "brokers", { "a:1" }, "a:0", "HOST:PORT" },
@@ -805,6 +808,7 @@ test_set(void **state)
 	assert_int_equal(c->ports[0].rx_desc, 1024);
 	assert_int_equal(c->ports[0].tx_desc, 1024);
 	assert_int_equal(c->ports[0].promiscuous, 0);
+	assert_int_equal(c->ports[0].spread, SL_SPREAD_RSS);
 	assert_string_equal(c->ports[1].name, "eth1");
 	assert_string_equal(c->ports[1].devargs, "net_pcap0,rx_pcap=/a=b.pcap");
 	assert_int_equal(c->ports[1].has_ip4, 0);

@@ -872,6 +872,70 @@ test_udp_csum(void **state)
 	assert_pool_full();
 }
 
+/* sl_pkt_csum against DPDK's rte_raw_cksum: every length up to 300 at
+ * every alignment, with and without a starting sum. */
+static void
+test_csum_sum(void **state)
+{
+	static uint8_t buf[320];
+	static const uint32_t starts[] = { 0, 1, 0xfffe, 0xffff, 0x2fffd };
+	size_t len, off, i;
+	uint32_t folded;
+
+	(void)state;
+	fill(buf, sizeof(buf), 7);
+	for (off = 0; off < 8; off++) {
+		for (len = 0; len <= 300; len++) {
+			uint16_t ref = rte_raw_cksum(buf + off, len);
+
+			assert_int_equal(sl_pkt_csum(buf + off, len, 0), ref);
+			for (i = 0; i < RTE_DIM(starts); i++) {
+				folded = ref + starts[i];
+				while (folded > 0xffff)
+					folded = (folded & 0xffff) + (folded >> 16);
+				assert_int_equal(sl_pkt_csum(buf + off, len,
+							     starts[i]),
+						 folded);
+			}
+		}
+	}
+	memset(buf, 0xff, sizeof(buf));
+	assert_int_equal(sl_pkt_csum(buf, 300, 0), rte_raw_cksum(buf, 300));
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(sl_pkt_csum(buf, 300, 0), 0);
+}
+
+/* A bit flipped in any payload byte, for payloads of every length up to
+ * 40 (so the end falls at every alignment of the summing loop), is a bad
+ * checksum; the untouched datagram passes. */
+static void
+test_udp_csum_every_byte(void **state)
+{
+	static uint8_t f[MAX_FRAME], payload[40];
+	struct rte_mbuf *m;
+	size_t plen, len, pos;
+	int v6;
+
+	(void)state;
+	fill(payload, sizeof(payload), 3);
+	for (v6 = 0; v6 <= 1; v6++) {
+		for (plen = 1; plen <= sizeof(payload); plen++) {
+			struct udp_opt o = udp_opt(v6, payload, plen);
+
+			len = build_udp(f, &o);
+			m = expect_msg(f, len);
+			assert_payload(m, payload, plen);
+			rte_pktmbuf_free(m);
+			for (pos = len - plen; pos < len; pos++) {
+				f[pos] ^= 0x04;
+				expect_drop(f, len, SL_DROP_BAD_CSUM);
+				f[pos] ^= 0x04;
+			}
+		}
+	}
+	assert_pool_full();
+}
+
 static void
 test_udp_len(void **state)
 {
@@ -1980,6 +2044,8 @@ main(void)
 		T(test_ip_malformed),
 		T(test_ip_csum),
 		T(test_udp_csum),
+		T(test_csum_sum),
+		T(test_udp_csum_every_byte),
 		T(test_udp_len),
 		T(test_not_listened),
 		T(test_sizes),

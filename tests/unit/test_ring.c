@@ -104,6 +104,37 @@ test_dispatch_by_source_in_order(void **state)
 	assert_int_equal(rte_mempool_avail_count(pool), POOL_SIZE);
 }
 
+/* A local dispatcher puts every message, whatever its source, on its own
+ * worker's ring, in arrival order; the other rings stay empty. */
+static void
+test_dispatch_local(void **state)
+{
+	struct sl_ring_set rs;
+	static struct sl_dispatcher d;
+	struct sl_lcore_stats st = { 0 };
+	struct rte_mbuf *burst[64], *out[256];
+	unsigned i, w, n, next = 0;
+
+	(void)state;
+	assert_int_equal(sl_ring_set_create(&rs, "t_local", 3, 3, 1024, SOCKET_ID_ANY), 0);
+	sl_dispatcher_init(&d, &rs, 2, 0, &st);
+	sl_dispatcher_set_local(&d, 2);
+	for (i = 0; i < RTE_DIM(burst); i++)
+		burst[i] = message(i % 16, i);
+	assert_int_equal(sl_dispatch(&d, burst, RTE_DIM(burst)), 0);
+	assert_int_equal(st.ring_enqueued, RTE_DIM(burst));
+	for (w = 0; w < 2; w++)
+		assert_int_equal(rte_ring_count(rs.rings[2][w]), 0);
+	n = rte_ring_dequeue_burst(rs.rings[2][2], (void **)out, RTE_DIM(out),
+				   NULL);
+	assert_int_equal(n, RTE_DIM(burst));
+	for (i = 0; i < n; i++)
+		assert_int_equal(payload_word(out[i], 1), next++);
+	rte_pktmbuf_free_bulk(out, n);
+	assert_int_equal(sl_ring_set_free(&rs), 0);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_SIZE);
+}
+
 static void
 test_ring_full_drop_counts_and_frees(void **state)
 {
@@ -243,6 +274,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dispatch_by_source_in_order),
+		cmocka_unit_test(test_dispatch_local),
 		cmocka_unit_test(test_ring_full_drop_counts_and_frees),
 		cmocka_unit_test(test_ring_full_wait_holds_then_flushes),
 		cmocka_unit_test(test_cross_lcore_transfer),
