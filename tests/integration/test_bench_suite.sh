@@ -26,7 +26,7 @@ res = json.load(open(os.path.join(out, "results.json")))
 bad = []
 if res["failures"]:
     bad.append("runs failed: %s" % res["failures"])
-want = {"udp": 8, "tcp": 4, "relp": 3, "pcap": 5, "memif": 1, "afpacket": 4,
+want = {"udp": 8, "tcp": 4, "relp": 3, "pcap": 7, "memif": 1, "afpacket": 4,
         "kcat": 1}
 got = {}
 for r in res["rows"]:
@@ -47,13 +47,13 @@ for r in res["rows"]:
     if r["cpu_s_per_m"] is None or r["cpu_s_per_m"] <= 0:
         bad.append("%s: no CPU measured" % what)
 m = res["machine"]
-for k in ("cpu", "cores", "kernel", "packages", "command", "commit"):
+for k in ("cpu", "cores", "kernel", "packages", "command", "commit", "captures"):
     if not m.get(k):
         bad.append("machine record has no %s" % k)
 md = open(os.path.join(out, "results.md")).read()
 if "@" + "TARGETS@" in md or "| target | measured in this run | verdict |" not in md:
     bad.append("results.md has no targets table")
-if md.count("| met |") + md.count("| missed") != 8:
+if md.count("| met |") + md.count("| missed") != 9:
     bad.append("results.md: not every target judged")
 for p in ("udp_throughput", "udp_loss", "cpu", "latency", "capacity"):
     with open(os.path.join(out, p + ".png"), "rb") as f:

@@ -7,6 +7,9 @@ import shutil
 import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The two-lcore envelope replay with the throughput settings
+# (bench_suite.TUNED_SETS), judged against issue 3's 2M msg/s.
+TUNED_LABEL = "sluiced envelope, 2 lcores, throughput settings"
 
 # Peers in the order of every table and plot.
 ORDER = ["sluiced record", "sluiced envelope", "rsyslog", "syslog-ng",
@@ -150,14 +153,30 @@ def targets(rows):
         else:
             out.append((what, "not measured (relp scenario)", "-", None))
     kc = find(rows, "kcat", "kcat -P")
+    two = find(rows, "pcap", "sluiced envelope, 2 lcores")
     what = "envelope mode end to end at least 2x kcat -P from a file"
-    if kc and cap:
-        ratio = cap["rate"] / kc["rate"]
-        out.append((what, "sluiced %s, kcat -P %s msg/s: %.2fx"
-                    % (fmt(cap["rate"]), fmt(kc["rate"]), ratio), verdict(ratio, 2.0),
-                    ("pcap", cap["peer"], 0)))
+    if kc and (cap or two):
+        # The best of sluiced's envelope replays with the settings kcat
+        # has too (its topic, librdkafka's defaults).
+        best = max((r for r in (cap, two) if r), key=lambda r: r["rate"])
+        ratio = best["rate"] / kc["rate"]
+        out.append((what, "sluiced %s (%s), kcat -P %s msg/s: %.2fx"
+                    % (fmt(best["rate"]), best["peer"][len("sluiced "):], fmt(kc["rate"]),
+                       ratio), verdict(ratio, 2.0), ("pcap", best["peer"], 0)))
     else:
         out.append((what, "not measured (pcap and kcat scenarios)", "-", None))
+    tuned = find(rows, "pcap", TUNED_LABEL)
+    what = ("envelope mode end to end, DPDK replay, acks=all, 0 loss: at least 2M msg/s "
+            "on the 2-core machine")
+    if tuned:
+        others = ", ".join("%s %s" % (r["peer"][len("sluiced "):], fmt(r["rate"]))
+                           for r in (cap, two) if r)
+        out.append((what, "%s msg/s (loss %.2f %%) with the throughput settings; %s"
+                    % (fmt(tuned["rate"]), tuned["loss_pct"], others or "no other replay"),
+                    (verdict(tuned["rate"] / 2e6, 1.0) if tuned["lost"] == 0
+                     else "missed: not lossless"), ("pcap", TUNED_LABEL, 0)))
+    else:
+        out.append((what, "not measured (pcap scenario)", "-", None))
     return out
 
 
@@ -349,6 +368,8 @@ def write(results, outdir, docsdir):
         "PLOTS": "\n\n".join("![%s](benchmarks/%s)" % (p[:-4].replace("_", " "), p)
                              for p in made) or "None made.",
         "FAILURES": "\n".join("- " + f for f in results["failures"]) or "None.",
+        "CAPTURES": results["machine"].get("captures") or "(no replay in this run)",
+        "TUNED": TUNED_LABEL,
     }
     with open(os.path.join(HERE, "benchmarks.md.in")) as f:
         text = f.read()
