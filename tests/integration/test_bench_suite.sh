@@ -46,6 +46,9 @@ for r in res["rows"]:
         bad.append("%s: acknowledged %d of %d" % (what, r["acked"], r["sent"]))
     if r["cpu_s_per_m"] is None or r["cpu_s_per_m"] <= 0:
         bad.append("%s: no CPU measured" % what)
+w = res.get("worker") or {}
+if w.get("pct_lz4") is None or w.get("lz4_mbs") is None:
+    bad.append("no worker path measurement: %s" % w)
 m = res["machine"]
 for k in ("cpu", "cores", "kernel", "packages", "command", "commit", "captures"):
     if not m.get(k):
@@ -53,7 +56,7 @@ for k in ("cpu", "cores", "kernel", "packages", "command", "commit", "captures")
 md = open(os.path.join(out, "results.md")).read()
 if "@" + "TARGETS@" in md or "| target | measured in this run | verdict |" not in md:
     bad.append("results.md has no targets table")
-if md.count("| met |") + md.count("| missed") != 9:
+if md.count("| met |") + md.count("| missed") != 11:
     bad.append("results.md: not every target judged")
 for p in ("udp_throughput", "udp_loss", "cpu", "latency", "capacity"):
     with open(os.path.join(out, p + ".png"), "rb") as f:

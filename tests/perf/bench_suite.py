@@ -19,17 +19,20 @@ Scenarios (--only takes these names):
           rsyslog imrelp: acknowledged messages/s and time to the answer
   pcap    a capture replayed through DPDK net_pcap, lossless
           (ring_full = wait): what sluiced's lcores sustain, records,
-          envelopes, encrypted envelopes, one lcore and the pipeline with
-          one and two workers
+          envelopes, encrypted envelopes, one lcore, the pipeline with
+          one and two workers, two run-to-completion lcores (with
+          sluiced's defaults, and with the throughput settings)
   memif   sluice-blast memif (DPDK to DPDK, no kernel) at offered rates
   afpacket sluice-blast udp from a network namespace over a veth into
           sluiced's DPDK net_af_packet port, at the udp scenario's rates
   kcat    kcat -P from a file of the same messages: no network at all
+  worker  the worker path alone (bench_worker: parse, route, batch, lz4,
+          AEAD; no NIC, no Kafka) next to lz4 -b1 on the same bytes
 
 Where a target is missed, sluiced's run behind it is repeated under
 perf record (not measured) and its busiest symbols go into the report.
 
-Every run: a fresh broker with topic logs:64 made before the peer starts,
+Every run: a fresh broker with topic logs:256 made before the peer starts,
 the peer started and sent one probe message that must come out of Kafka
 before the clock starts, the same socket receive buffer for every peer,
 then N messages, then sluice-cat --verify over the topic: delivered,
@@ -61,7 +64,7 @@ from harness import (CpuSampler, Proc, SuiteError, Tools, capture_tcp_stream, fr
 from peers import SRC, Rsyslog, Sluiced, SluicedAfPacket, SyslogNg  # noqa: E402
 import report  # noqa: E402
 
-SCENARIOS = ("udp", "tcp", "relp", "pcap", "memif", "afpacket", "kcat")
+SCENARIOS = ("udp", "tcp", "relp", "pcap", "memif", "afpacket", "kcat", "worker")
 # The embedded broker (librdkafka's mock cluster) keeps at most 5 MiB
 # per partition and silently drops older records beyond that: partitions
 # and hosts enough that a run stays well below it (a run whose verifier
@@ -116,6 +119,7 @@ class Plan:
             self.memif_count = 50000
             self.kcat_count = 40000
             self.kcat_repeats = 1
+            self.worker_seconds = 0.5
         else:
             self.udp_rates = [50000, 100000, 200000, 300000, 0]
             self.udp_seconds = 5
@@ -127,6 +131,7 @@ class Plan:
             self.memif_count = 2000000
             self.kcat_count = 1000000
             self.kcat_repeats = 3
+            self.worker_seconds = 3
 
     def udp_count(self, rate):
         return self.udp_max if rate == 0 else min(self.udp_max, rate * self.udp_seconds)
@@ -151,6 +156,7 @@ class Suite:
         self.peers_prefix = args.peers_prefix or os.path.join(self.build, "tests", "perf", "peers")
         self.rows = []
         self.capture_store = None
+        self.worker = None
         self.failures = []
 
     def log(self, msg):
@@ -528,6 +534,42 @@ class Suite:
             row["runs"] = [round(r["rate"]) for r in rows]
             self.record(row)
 
+    def scenario_worker(self):
+        """bench_worker: what one worker lcore does alone (the replay
+        into mbufs timed apart), without and with each AEAD, next to
+        LZ4_compress_fast and the lz4 command line tool (lz4 -b1) on the
+        record areas it sealed. Its whole report goes into the doc."""
+        log = os.path.join(self.work, "bench_worker.log")
+        argv = [os.path.join(self.build, "bench_worker"), "--corpus", self.tools.corpus,
+                "--seconds", str(self.plan.worker_seconds)]
+        try:
+            r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=600)
+        except (OSError, subprocess.SubprocessError) as e:
+            self.failures.append("worker: %s" % e)
+            return
+        with open(log, "w") as f:
+            f.write(r.stdout)
+        if r.returncode != 0:
+            self.failures.append("worker: bench_worker exited %d; log: %s" % (r.returncode, log))
+            return
+        w = {"text": r.stdout.strip(), "command": " ".join(shlex.quote(a) for a in argv)}
+        for key, pattern in (
+                ("pct_lz4", r"^worker \(none\) record MB/s / lz4 -b1 MB/s: ([0-9.]+) %$"),
+                ("pct_lz4_fastest",
+                 r"^worker \(none\) fastest pass record MB/s / lz4 -b1 MB/s: ([0-9.]+) %$"),
+                ("lz4_mbs", r"^\S+ -b1 on the same bytes: ([0-9.]+) MB/s"),
+                ("aead_cost", r"^cost of aes256gcm over none: ([0-9.-]+) % of msgs/s$"),
+                ("aead_cost_fastest",
+                 r"^cost of aes256gcm over none, fastest passes: ([0-9.-]+) % of msgs/s$")):
+            m = re.search(pattern, r.stdout, re.M)
+            w[key] = float(m.group(1)) if m else None
+        if w["pct_lz4"] is None:
+            self.failures.append("worker: no worker/lz4 -b1 line in %s" % log)
+            return
+        self.worker = w
+        self.log(json.dumps({k: v for k, v in w.items() if k != "text"}, sort_keys=True))
+
     def kcat_run(self, path, count, i):
         """One kcat -P of the file at PATH (COUNT messages, each line KEY
         TAB MESSAGE), acks=all, librdkafka's default producer settings but
@@ -727,7 +769,7 @@ def main():
     machine["captures"] = suite.capture_store
     machine["busy_pct"] = round(100.0 * (b1[0] - b0[0]) / max(1, b1[1] - b0[1]))
     results = {"machine": machine, "rows": suite.rows, "failures": suite.failures,
-               "profiles": profiles}
+               "profiles": profiles, "worker": suite.worker}
     with open(os.path.join(suite.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     report.write(results, suite.out, None if args.no_doc else os.path.join(SRC, "docs"))
