@@ -951,6 +951,7 @@ parse_ifname(void *obj, const struct sl_config_key *k, const char *v,
 	return parse_string(obj, k, v, why, whylen);
 }
 
+/* [port.NAME] spread: "rss" or "device" into the port's spread. */
 static int
 parse_spread(void *obj, const struct sl_config_key *k, const char *v,
 	     char *why, size_t whylen)

@@ -54,9 +54,11 @@ unsigned sl_observe_sites(struct sl_observe *o, struct sl_obs_site *out,
 int sl_observe_parse_query(const char *params, struct sl_obs_query *q,
 			   char *err, size_t errlen);
 
-/* Asks the worker owning host ip (text) to pause (pause = 1) or resume
- * its messages. Returns 0, or -1 with the reason in err (not an address,
- * not a known source, worker busy). */
+/* Asks every worker that knows host ip (text) to pause (pause = 1) or
+ * resume its messages; a worker that meets the host only later does not
+ * pause it. Returns 0, or -1 with the reason in err (not an address, not
+ * a known source, a worker busy: the others may have paused it already,
+ * and asking again is harmless). */
 int sl_observe_pause(struct sl_observe *o, const char *ip, int pause,
 		     char *err, size_t errlen);
 

@@ -27,7 +27,9 @@ struct sl_addr {
 
 /* Metadata of one received message. Invariants: rx_ns is the wall clock
  * (CLOCK_REALTIME, ns since the epoch) when the receive lcore took the
- * message; src_hash is sl_addr_hash(&src) and decides the worker, so all
+ * message; src_hash is sl_addr_hash(&src) and decides the worker where
+ * senders are hashed to workers (sl_ring_worker_of; a run-to-completion
+ * lcore on DPDK ports is instead the worker of its own queues), so all
  * messages of one source reach the same worker in arrival order; ack is
  * set only with SL_META_F_ACK: the sender waits for an answer that the
  * delivery report of this message releases. */

@@ -84,6 +84,7 @@ sl_dispatcher_init(struct sl_dispatcher *d, const struct sl_ring_set *rs,
 void
 sl_dispatcher_set_local(struct sl_dispatcher *d, unsigned w)
 {
+	RTE_ASSERT(w < d->rs->n_workers);
 	d->local = (int)w;
 }
 

@@ -16,7 +16,8 @@ int sl_ring_set_create(struct sl_ring_set *rs, const char *prefix,
  * of mbufs that were still queued. */
 unsigned sl_ring_set_free(struct sl_ring_set *rs);
 
-/* Returns the worker that owns a source hash. */
+/* Returns the worker that owns a source hash, for dispatchers that hash
+ * (all but the local ones, sl_dispatcher_set_local). */
 static inline unsigned
 sl_ring_worker_of(const struct sl_ring_set *rs, uint32_t src_hash)
 {

@@ -21,6 +21,7 @@
  * flushes; all of it within [shutdown] drain_timeout, after which what is
  * left is counted as dropped at shutdown and reported.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -612,9 +613,10 @@ check_machine(const struct sl_config *c, unsigned n_lcores)
 			;
 		distinct += j == i;
 	}
-	if (distinct < n_lcores)
-		fprintf(stderr, "sluiced: %s: warning: %u lcores on %u CPU(s): lcores share CPUs and poll each other off them; list one CPU per lcore in [eal] cores for throughput\n",
-			c->path, n_lcores, distinct);
+	/* The main lcore does not poll: it may share a CPU. */
+	if (distinct < n_lcores - 1)
+		fprintf(stderr, "sluiced: %s: warning: %u data-plane lcores on %u CPU(s): lcores share CPUs and poll each other off them; list one CPU per lcore in [eal] cores for throughput\n",
+			c->path, n_lcores - 1, distinct);
 	for (i = 0; c->driver == SL_DRIVER_DPDK && i < c->n_ports; i++) {
 		const char *dev = c->ports[i].devargs;
 		unsigned dom, bus, slot, fn;
@@ -742,14 +744,72 @@ next_word(char *s, char **rest)
 	return word;
 }
 
+/* Returns the NUMA node of CPU cpu as sysfs names it (the "nodeN" entry
+ * of /sys/devices/system/cpu/cpuN), or -1 when it names none. */
+static int
+cpu_node(unsigned cpu)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int node = -1;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u", cpu);
+	d = opendir(path);
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (sscanf(e->d_name, "node%d", &node) == 1)
+			break;
+	closedir(d);
+	return node;
+}
+
+/* Writes EAL's --lcores value for n_lcores lcores (the main one and the
+ * data-plane ones) on cpus[0..n_cpus) into out[0..len). Returns 0, or -1
+ * when out is too small.
+ *
+ * Lcore i runs on the i-th CPU of the list, wrapping around: a box with
+ * fewer CPUs than lcores still runs (slower), and a tuned box lists
+ * exactly one CPU per lcore, the first for the main lcore. The main lcore
+ * only sleeps and reports, but the threads it starts inherit its CPUs,
+ * librdkafka's among them: it gets every CPU of the list that no other
+ * lcore polls, and all of them when each has a poller, so that librdkafka
+ * is not confined to a CPU it must win back from a polling lcore (two
+ * run-to-completion lcores on two CPUs). Only CPUs of the first one's
+ * NUMA node: spanning nodes, the main lcore would have no socket id, and
+ * the pools and rings it creates no placement. */
+static int
+lcores_arg(const unsigned *cpus, unsigned n_cpus, unsigned n_lcores,
+	   char *out, size_t len)
+{
+	int every_cpu_polled = n_lcores > n_cpus, node = cpu_node(cpus[0]);
+	size_t used;
+	unsigned i;
+	int n;
+
+	n = snprintf(out, len, "0@(%u", cpus[0]);
+	for (i = 1; n >= 0 && (size_t)n < len && i < n_cpus; i++)
+		if ((every_cpu_polled || i >= n_lcores) &&
+		    cpu_node(cpus[i]) == node)
+			n += snprintf(out + n, len - (size_t)n, ",%u", cpus[i]);
+	if (n >= 0 && (size_t)n < len)
+		n += snprintf(out + n, len - (size_t)n, ")");
+	for (i = 1; n >= 0 && (size_t)n < len && i < n_lcores; i++)
+		n += snprintf(out + n, len - (size_t)n, ",%u@%u", i,
+			      cpus[i % n_cpus]);
+	used = n >= 0 ? (size_t)n : len;
+	return used < len ? 0 : -1;
+}
+
 /* Builds EAL's argv from the configuration: lcore placement, memory,
  * devices, file prefix, then eal.args verbatim. Returns argc, or -1. */
 static int
 eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
 {
-	static char lcores[1024], prefix[96], memory[32], extra[SL_CONFIG_LONGSTR];
-	unsigned cpus[256], i;
-	int n_cpus, argc = 0, len, every_cpu_polled;
+	static char lcores[4096], prefix[96], memory[32], extra[SL_CONFIG_LONGSTR];
+	unsigned cpus[256];
+	int n_cpus, argc = 0;
 	char *tok, *rest;
 
 	n_cpus = cpu_list(c->eal_cores, cpus, RTE_DIM(cpus));
@@ -758,24 +818,12 @@ eal_argv(const struct sl_config *c, unsigned n_lcores, char **argv)
 			c->path, c->eal_cores);
 		return -1;
 	}
-	/* Lcore i runs on the i-th CPU of the list, wrapping around: a box
-	 * with fewer CPUs than lcores still runs (slower), and a tuned box
-	 * lists exactly one CPU per lcore. The main lcore only sleeps and
-	 * reports, but the threads it starts inherit its CPUs, librdkafka's
-	 * among them: it gets every CPU of the list that no other lcore
-	 * polls, and all of them when each has a poller, so that librdkafka
-	 * is never confined to a CPU it must win back from a polling lcore
-	 * (two run-to-completion lcores on two CPUs). */
-	every_cpu_polled = n_lcores > (unsigned)n_cpus;
-	len = snprintf(lcores, sizeof(lcores), "0@(%u", cpus[0]);
-	for (i = 1; i < (unsigned)n_cpus; i++)
-		if (every_cpu_polled || i >= n_lcores)
-			len += snprintf(lcores + len, sizeof(lcores) - (size_t)len,
-					",%u", cpus[i]);
-	len += snprintf(lcores + len, sizeof(lcores) - (size_t)len, ")");
-	for (i = 1; i < n_lcores; i++)
-		len += snprintf(lcores + len, sizeof(lcores) - (size_t)len,
-				",%u@%u", i, cpus[i % (unsigned)n_cpus]);
+	if (lcores_arg(cpus, (unsigned)n_cpus, n_lcores, lcores,
+		       sizeof(lcores)) != 0) {
+		fprintf(stderr, "sluiced: %s: [eal] cores: %d CPUs and %u lcores do not fit EAL's --lcores argument (%zu bytes)\n",
+			c->path, n_cpus, n_lcores, sizeof(lcores));
+		return -1;
+	}
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", c->eal_file_prefix);
 	argv[argc++] = (char *)(uintptr_t)"sluiced";
 	argv[argc++] = (char *)(uintptr_t)"--lcores";

@@ -92,6 +92,10 @@ done
 [ -d "$CORPUS" ] || CORPUS=$SRC/../shared/corpus
 [ -d "$CORPUS" ] || { echo "bench_ingest: no corpus" >&2; exit 1; }
 
+# A run that was killed may have left its capture tmpfs mounted.
+while mountpoint -q "$WORK/pcap.mnt"; do
+	umount "$WORK/pcap.mnt" || { echo "bench_ingest: cannot umount $WORK/pcap.mnt" >&2; exit 1; }
+done
 rm -rf "$WORK"
 mkdir -p "$WORK"
 PIDS=()
@@ -114,7 +118,7 @@ cleanup() {
 	# EAL leaves its runtime directory behind; these are ours alone.
 	rm -rf /var/run/dpdk/bench_*_"$$"
 	if [ -n "${PCAP_MNT:-}" ]; then
-		umount "$PCAP_MNT" || true
+		umount "$PCAP_MNT" || log "warning: could not umount $PCAP_MNT"
 	elif [ -n "${PCAP_DIR:-}" ]; then
 		rm -rf "$PCAP_DIR"
 	fi
@@ -532,16 +536,20 @@ if [ -n "$DPDK" ]; then
 	# receive lcore's time to little (a NIC costs none: it writes the
 	# frames to memory by DMA). Else /dev/shm, else the disk.
 	mkdir -p "$WORK/pcap.mnt"
+	PCAP_MNT="$WORK/pcap.mnt"
 	if mount -t tmpfs -o size=50%,huge=always,mode=0700 sluice-bench \
-		"$WORK/pcap.mnt" 2>/dev/null; then
-		PCAP_MNT="$WORK/pcap.mnt" PCAP_DIR="$WORK/pcap.mnt"
+		"$PCAP_MNT" 2>/dev/null; then
+		PCAP_DIR=$PCAP_MNT
 		PCAP_STORE="a tmpfs with huge=always (2 MiB reads)"
-	elif [ -d /dev/shm ] && [ -w /dev/shm ]; then
-		PCAP_DIR=$(mktemp -d /dev/shm/bench_ingest.XXXXXX)
-		PCAP_STORE="/dev/shm (4 KiB reads)"
 	else
-		PCAP_DIR=$(mktemp -d "$WORK/pcap.XXXXXX")
-		PCAP_STORE="the disk"
+		PCAP_MNT=
+		if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+			PCAP_DIR=$(mktemp -d /dev/shm/bench_ingest.XXXXXX)
+			PCAP_STORE="/dev/shm (4 KiB reads)"
+		else
+			PCAP_DIR=$(mktemp -d "$WORK/pcap.XXXXXX")
+			PCAP_STORE="the disk"
+		fi
 	fi
 	log "captures on $PCAP_STORE"
 	PCAP="$PCAP_DIR/bench.pcap"

@@ -144,8 +144,8 @@ class Suite:
         self.work = os.path.join(self.out, "work")
         # A run that was killed may have left its capture tmpfs mounted.
         stale = os.path.join(self.work, "pcap.mnt")
-        if os.path.ismount(stale):
-            subprocess.run(["umount", stale], check=False)
+        while os.path.ismount(stale):
+            subprocess.run(["umount", stale], check=True)
         shutil.rmtree(self.work, ignore_errors=True)
         os.makedirs(self.work)
         corpus = os.path.join(self.build, "tests", "unit", "corpus")
@@ -480,8 +480,8 @@ class Suite:
             for f in [pcap] + queues:
                 if os.path.exists(f):
                     os.unlink(f)
-            if mounted:
-                subprocess.run(["umount", where], check=False)
+            if mounted and subprocess.run(["umount", where]).returncode != 0:
+                self.failures.append("pcap: could not umount %s" % where)
 
     def scenario_memif(self):
         for rate in self.plan.memif_rates:

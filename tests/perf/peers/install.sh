@@ -5,7 +5,8 @@
 #   tests/perf/peers/install.sh PREFIX_DIR
 #
 # - apt-get installs (only if missing): rsyslog, rsyslog-kafka (omkafka),
-#   rsyslog-relp (imrelp), gnuplot-nox, kcat.
+#   rsyslog-relp (imrelp), gnuplot-nox, kcat, lz4 (bench_worker runs
+#   lz4 -b1 beside the worker path).
 # - syslog-ng: Debian's syslog-ng-core conflicts with rsyslog as a package,
 #   so it is NOT installed: syslog-ng-core and syslog-ng-mod-rdkafka (3.38.1)
 #   are fetched with `apt-get download` and unpacked with `dpkg -x` into
@@ -74,7 +75,7 @@ if [ -z "$(missing syslog-ng-core)" ]; then
 fi
 
 # 1. rsyslog and its Kafka and RELP modules, the suite's tools.
-apt_install rsyslog rsyslog-kafka rsyslog-relp gnuplot-nox kcat
+apt_install rsyslog rsyslog-kafka rsyslog-relp gnuplot-nox kcat lz4
 grep -q '/omkafka\.so$' <<<"$(dpkg -L rsyslog-kafka 2>/dev/null || true)" ||
 	die "rsyslog-kafka is installed but omkafka.so was not found"
 
