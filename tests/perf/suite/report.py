@@ -179,11 +179,14 @@ def targets(rows, worker=None):
     else:
         out.append((what, "not measured (pcap scenario)", "-", None))
     what = "worker path alone (parse, route, batch, lz4) at least 70 % of lz4 -b1 on the same bytes"
-    if worker:
-        out.append((what, "%.1f %% (mean of the timed passes), %.1f %% (fastest pass, as lz4 -b "
-                    "reports its fastest); lz4 -b1 %.0f MB/s"
-                    % (worker["pct_lz4"], worker["pct_lz4_fastest"] or 0, worker["lz4_mbs"] or 0),
-                    verdict(worker["pct_lz4"] / 100.0, 0.70), None))
+    if worker and worker.get("pct_lz4_fastest") is not None:
+        # lz4 -b reports the fastest of its runs: the worker's fastest
+        # pass is what compares with it; the mean of all passes, which
+        # carries whatever else the machine did, is shown beside.
+        out.append((what, "%.1f %% (fastest pass, as lz4 -b reports its fastest run); mean of "
+                    "the timed passes %.1f %%; lz4 -b1 %.0f MB/s"
+                    % (worker["pct_lz4_fastest"], worker["pct_lz4"], worker["lz4_mbs"] or 0),
+                    verdict(worker["pct_lz4_fastest"] / 100.0, 0.70), None))
     else:
         out.append((what, "not measured (worker scenario)", "-", None))
     what = "encryption (AES-256-GCM) costs under 10 % of msg/s"
