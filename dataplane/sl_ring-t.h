@@ -27,9 +27,9 @@ struct sl_ring_set {
  * are mbufs for worker w not yet enqueued (only with wait set: with wait
  * clear, what does not fit is freed and counted at once); the owner takes
  * new input only while held_total is 0, so held[w] never needs more room
- * than one burst. local is -1 when messages go to the worker of their
- * source's hash, or the one worker (< rs->n_workers) that gets all of
- * them. */
+ * than one burst. local is the one worker (< rs->n_workers) that gets
+ * all messages, which a ring set of one worker always has, or -1 when
+ * each goes to the worker of its source's hash. */
 struct sl_dispatcher {
 	const struct sl_ring_set *rs;
 	unsigned producer;

@@ -77,7 +77,7 @@ sl_dispatcher_init(struct sl_dispatcher *d, const struct sl_ring_set *rs,
 	d->rs = rs;
 	d->producer = producer;
 	d->wait = wait;
-	d->local = -1;
+	d->local = rs->n_workers == 1 ? 0 : -1;
 	d->stats = stats;
 }
 
@@ -125,8 +125,8 @@ sl_dispatch(struct sl_dispatcher *d, struct rte_mbuf **msgs, unsigned n)
 	const struct sl_ring_set *rs = d->rs;
 	unsigned i;
 
-	if (rs->n_workers == 1 || d->local >= 0) {
-		unsigned w = d->local >= 0 ? (unsigned)d->local : 0;
+	if (d->local >= 0) {
+		unsigned w = (unsigned)d->local;
 
 		memcpy(d->held[w], msgs, n * sizeof(msgs[0]));
 		d->n_held[w] = (uint16_t)n;

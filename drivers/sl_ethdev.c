@@ -47,6 +47,20 @@ sl_ethdev_eal_args(const struct sl_config *c, char **argv, int *argc, int max)
 	return 0;
 }
 
+/* Returns 1 when port p, with n_queues receive queues, must spread by IP
+ * address (RSS, spread = rss) and the device info says it cannot:
+ * without an address hash a host's datagrams could be spread over queues
+ * and reach its worker reordered. SL_ETHDEV_NO_RSS is what to say then. */
+#define SL_ETHDEV_NO_RSS "cannot spread by IP address (no RSS): use rx_lcores = 1, pipeline mode with one receive lcore, or spread = device if the device keeps each sender on one queue"
+
+static int
+lacks_address_rss(const struct sl_config_port *p, unsigned n_queues,
+		  const struct rte_eth_dev_info *info)
+{
+	return n_queues > 1 && p->spread == SL_SPREAD_RSS &&
+	       (info->flow_type_rss_offloads & RTE_ETH_RSS_IP) == 0;
+}
+
 /* The device name is devargs up to the first ',': what EAL names the
  * port ("net_pcap0", "0000:03:00.0"). */
 static void
@@ -95,20 +109,17 @@ sl_ethdev_start(const struct sl_config *c, unsigned i, unsigned n_queues,
 	 * stage reads the verdict from ol_flags and computes the rest. */
 	conf.rxmode.offloads = info.rx_offload_capa &
 		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	if (lacks_address_rss(p, n_queues, &info)) {
+		snprintf(err, errlen, "port.%s: %s " SL_ETHDEV_NO_RSS, p->name,
+			 info.driver_name);
+		return -1;
+	}
 	if (n_queues > 1 && p->spread == SL_SPREAD_RSS) {
 		/* Spread by addresses only, so a source's datagrams stay on
 		 * one queue whatever its port. */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP &
 			info.flow_type_rss_offloads;
-		if (conf.rx_adv_conf.rss_conf.rss_hf == 0) {
-			/* Without an address hash a host's datagrams could be
-			 * spread over queues and reach its worker reordered. */
-			snprintf(err, errlen,
-				 "port.%s: %s cannot spread by IP address (no RSS): use rx_lcores = 1, pipeline mode with one receive lcore, or spread = device if the device keeps each sender on one queue",
-				 p->name, info.driver_name);
-			return -1;
-		}
 	}
 	rc = rte_eth_dev_configure(*port_id, (uint16_t)n_queues,
 				   (uint16_t)n_queues, &conf);
@@ -196,10 +207,9 @@ sl_ethdev_check(const struct sl_config *c, unsigned i, unsigned n_queues,
 			 info.tx_desc_lim.nb_min, info.tx_desc_lim.nb_max);
 		return -1;
 	}
-	if (n_queues > 1 && p->spread == SL_SPREAD_RSS &&
-	    (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) == 0) {
-		snprintf(msg, len, "[port.%s]: %s cannot spread by IP address (no RSS): use rx_lcores = 1, pipeline mode with one receive lcore, or spread = device if the device keeps each sender on one queue",
-			 p->name, info.driver_name);
+	if (lacks_address_rss(p, n_queues, &info)) {
+		snprintf(msg, len, "[port.%s]: %s " SL_ETHDEV_NO_RSS, p->name,
+			 info.driver_name);
 		return -1;
 	}
 	snprintf(msg, len, "[port.%s]: %s (%s) port %u: up to %u rx / %u tx queues, %u needed; descriptors %u/%u fit",
